@@ -1,0 +1,172 @@
+/**
+ * The normalized message model (docs/architecture.md, "The normalized message").
+ *
+ * A value the source did not send is absent or null, never 0. Prices and sizes are numbers,
+ * times are epoch milliseconds.
+ */
+
+/** Channels a stream-in node can subscribe to. */
+export const CHANNELS = ['quote', 'trade', 'candle', 'book', 'greeks', 'summary'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export function isChannel(value: unknown): value is Channel {
+  return typeof value === 'string' && (CHANNELS as readonly string[]).includes(value);
+}
+
+export type OptionRight = 'call' | 'put';
+
+export interface OptionInfo {
+  /** Underlying symbol (SPX for an SPXW contract). */
+  underlying: string;
+  /** OCC root when it differs from the underlying (SPXW, adjusted roots like AAPL1). */
+  root?: string;
+  /** YYYY-MM-DD */
+  expiry: string;
+  right: OptionRight;
+  strike: number;
+  multiplier: number;
+}
+
+/** Sim-only ground truth attached to option prints so analytics can be scored (docs/architecture.md). */
+export interface SimPrintLabel {
+  orderId: string;
+  kind: 'SWEEP' | 'SPLIT' | 'BLOCK' | 'SINGLE';
+  whale: boolean;
+  /** Prints that make up the order. */
+  legs: number;
+}
+
+interface EventBase {
+  provider: string;
+  symbol: string;
+  /** Exchange time, epoch ms; equals receivedAt when the source gives no usable time. Never 0. */
+  ts: number;
+  /** Local receive time, epoch ms. */
+  receivedAt: number;
+  option?: OptionInfo;
+}
+
+export interface QuoteEvent extends EventBase {
+  type: 'quote';
+  bid: number | null;
+  bidSize: number | null;
+  ask: number | null;
+  askSize: number | null;
+  bidExchange?: string;
+  askExchange?: string;
+}
+
+export type AggressorSide = 'buy' | 'sell';
+
+export interface TradeEvent extends EventBase {
+  type: 'trade';
+  price: number;
+  /** Size of the print; for an aggregated (throttled) trade, the summed volume. */
+  size: number;
+  side?: AggressorSide;
+  id?: string;
+  exchange?: string;
+  conditions?: string[];
+  /** Underlying price at print time, when the source sends it (options). */
+  underlyingPrice?: number;
+  /** Present only on throttled trades: number of prints folded into this msg. */
+  count?: number;
+  /** Present only on throttled trades: volume-weighted price of the folded prints. */
+  vwap?: number;
+  sim?: SimPrintLabel;
+}
+
+export interface CandleEvent extends EventBase {
+  type: 'candle';
+  interval: string;
+  /** Bucket start, epoch ms. */
+  start: number;
+  /** Bucket end (exclusive), epoch ms. */
+  end: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number | null;
+  closed: boolean;
+}
+
+/** [price, size] */
+export type BookLevel = [number, number];
+
+export interface BookEvent extends EventBase {
+  type: 'book';
+  /** Best first. */
+  bids: BookLevel[];
+  /** Best first. */
+  asks: BookLevel[];
+  depth: number;
+  seq?: number;
+}
+
+export interface GreeksEvent extends EventBase {
+  type: 'greeks';
+  delta: number | null;
+  gamma: number | null;
+  /** Per calendar day. */
+  theta: number | null;
+  /** Per 1 volatility point (0.01). */
+  vega: number | null;
+  rho?: number | null;
+  /** Fraction: 0.25 = 25 %. */
+  iv: number | null;
+  theo?: number | null;
+  underlyingPrice?: number | null;
+}
+
+export interface SummaryEvent extends EventBase {
+  type: 'summary';
+  open?: number | null;
+  high?: number | null;
+  low?: number | null;
+  prevClose?: number | null;
+  volume?: number | null;
+  openInterest?: number | null;
+  vwap?: number | null;
+}
+
+export type MarketEvent = QuoteEvent | TradeEvent | CandleEvent | BookEvent | GreeksEvent | SummaryEvent;
+export type MarketEventType = MarketEvent['type'];
+
+/** Which subscription channel an event type is delivered on. Extension types map onto a base channel. */
+export const EVENT_CHANNEL: Readonly<Record<MarketEventType, Channel>> = {
+  quote: 'quote',
+  trade: 'trade',
+  candle: 'candle',
+  book: 'book',
+  greeks: 'greeks',
+  summary: 'summary',
+};
+
+export const CONNECTION_STATES = ['connecting', 'connected', 'reconnecting', 'stale', 'error', 'closed'] as const;
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
+
+/** Stream-in output 2: connection and per-symbol state changes. */
+export interface StatusEvent {
+  type: 'status';
+  state: ConnectionState | 'resyncing' | 'synced';
+  detail: string;
+  provider?: string;
+  /** Set for per-symbol states (resyncing/synced). */
+  symbol?: string;
+  attempt?: number;
+  retryInMs?: number;
+  ts: number;
+}
+
+/** Stream-in output 2: periodic health of one stream-in node. */
+export interface HealthEvent {
+  type: 'health';
+  msgsPerSec: number;
+  /** Events shed by throttling since the node started (latest-wins conflation). */
+  dropped: number;
+  errors: number;
+  /** Subscribed symbols silent for longer than the node's staleAfter. */
+  stale: string[];
+  ts: number;
+}
