@@ -1,0 +1,128 @@
+/**
+ * market-provider: the config node that holds a provider's settings and credentials and the one
+ * FeedSession (upstream connection) its stream-in nodes share. Users register and deregister
+ * like Node-RED's MQTT broker node: the connection opens with the first user and closes when a
+ * removal leaves none.
+ */
+import type { NodeAPI, NodeDef } from 'node-red';
+import {
+  CREDENTIAL_NAMES,
+  FeedSession,
+  MarketError,
+  describeProviders,
+  getProvider,
+  isPlannedProvider,
+  type Credentials,
+  type ProviderSettings,
+} from '../../src';
+import type { ProviderConfigNode } from './types';
+
+interface ProviderNodeDef extends NodeDef {
+  provider?: string;
+  endpoint?: string;
+  restEndpoint?: string;
+  feed?: string;
+  options?: unknown;
+}
+
+export = function (RED: NodeAPI): void {
+  function MarketProviderNode(this: ProviderConfigNode, config: ProviderNodeDef): void {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const users = new Set<string>();
+    node.session = null;
+    node.configError = null;
+
+    const providerId = typeof config.provider === 'string' ? config.provider.trim() : '';
+    try {
+      const definition = getProvider(providerId);
+      if (!definition) {
+        const message = isPlannedProvider(providerId)
+          ? RED._('market-provider.errors.planned', { provider: providerId })
+          : RED._('market-provider.errors.unknownProvider', { provider: providerId || '(none)' });
+        throw new MarketError('CONFIG', message, { provider: providerId });
+      }
+      const settings: ProviderSettings = {
+        provider: providerId,
+        endpoint: typeof config.endpoint === 'string' ? config.endpoint.trim() : '',
+        restEndpoint: typeof config.restEndpoint === 'string' ? config.restEndpoint.trim() : '',
+        feed: typeof config.feed === 'string' ? config.feed.trim() : '',
+        options: parseOptions(config.options),
+        credentials: pickCredentials(node.credentials),
+      };
+      const problem = definition.validateSettings(settings);
+      if (problem) throw new MarketError('CONFIG', problem, { provider: providerId });
+      node.session = new FeedSession(definition, settings, {
+        log: {
+          debug: (message) => node.debug(message),
+          info: (message) => node.log(message),
+          warn: (message) => node.warn(message),
+          error: (message) => node.error(message),
+        },
+      });
+    } catch (err) {
+      node.configError = err instanceof MarketError ? err : new MarketError('CONFIG', String(err), { provider: providerId });
+      node.error(node.configError.message);
+    }
+
+    node.register = (user, consumer) => {
+      if (!node.session) throw node.configError ?? new MarketError('CONFIG', 'provider not configured');
+      users.add(user.id);
+      node.session.attach(consumer);
+    };
+
+    node.deregister = async (user, removed) => {
+      users.delete(user.id);
+      await node.session?.detach(user.id, removed);
+    };
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      users.clear();
+      const session = node.session;
+      node.session = null;
+      if (!session) {
+        done();
+        return;
+      }
+      session.close().then(done, (err: unknown) => {
+        node.warn(err instanceof Error ? err.message : String(err));
+        done();
+      });
+    });
+  }
+
+  RED.nodes.registerType('market-provider', MarketProviderNode, {
+    credentials: Object.fromEntries(CREDENTIAL_NAMES.map((name) => [name, { type: 'password' as const }])),
+  });
+
+  // The editor draws the config dialog from this list: which fields and credentials each provider uses.
+  RED.httpAdmin.get('/market-stream/providers', RED.auth.needsPermission('market-provider.read'), (_req, res) => {
+    res.json(describeProviders());
+  });
+};
+
+function parseOptions(raw: unknown): Record<string, unknown> {
+  if (raw === undefined || raw === null || raw === '') return {};
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw new MarketError('CONFIG', `options must be a JSON object, e.g. {"seed": 1}; got text that is not JSON`);
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new MarketError('CONFIG', 'options must be a JSON object, e.g. {"seed": 1}');
+  }
+  return value as Record<string, unknown>;
+}
+
+function pickCredentials(raw: Credentials | undefined): Credentials {
+  const credentials: Credentials = {};
+  if (!raw) return credentials;
+  for (const name of CREDENTIAL_NAMES) {
+    const value = raw[name];
+    if (typeof value === 'string' && value.length > 0) credentials[name] = value;
+  }
+  return credentials;
+}
