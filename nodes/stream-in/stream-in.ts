@@ -12,6 +12,7 @@ import {
   parseSubscriptionCommand,
   type HealthEvent,
   type MarketEvent,
+  type NoticeEvent,
   type StatusEvent,
   type StatusView,
   type StreamSpec,
@@ -70,7 +71,7 @@ export = function (RED: NodeAPI): void {
         spec = parseStreamConfig(config, session.provider);
         consumer = new StreamConsumer(node.id, session, spec, {
           event: (event: MarketEvent) => node.send([{ topic: event.symbol, payload: event }, null]),
-          status: (event: StatusEvent | HealthEvent) => node.send([null, { topic: event.type === 'status' ? (event.symbol ?? 'status') : 'health', payload: event }]),
+          status: (event: StatusEvent | NoticeEvent | HealthEvent) => node.send([null, { topic: event.type === 'status' ? (event.symbol ?? 'status') : event.type, payload: event }]),
           error: (error: MarketError) => node.error(error.message, errorMsg(error)),
           display: showStatus,
         });

@@ -159,6 +159,22 @@ export interface StatusEvent {
   ts: number;
 }
 
+/**
+ * Stream-in output 2: something the user should act on that is neither a state change nor an
+ * error yet, e.g. a refresh token that expires tomorrow.
+ */
+export interface NoticeEvent {
+  type: 'notice';
+  level: 'info' | 'warning';
+  /** Stable machine-readable code, e.g. REFRESH_TOKEN_EXPIRING. */
+  code: string;
+  detail: string;
+  provider?: string;
+  /** When the thing the notice is about happens (expiry), epoch ms. */
+  at?: number;
+  ts: number;
+}
+
 /** Stream-in output 2: periodic health of one stream-in node. */
 export interface HealthEvent {
   type: 'health';

@@ -3,7 +3,7 @@
  * src/providers/<id>/ and exports one ProviderDefinition; adding a provider touches its folder,
  * its fake, one line in registry.ts, and the docs.
  */
-import type { Channel, MarketEvent } from '../model/events';
+import type { Channel, MarketEvent, NoticeEvent } from '../model/events';
 import type { MarketError } from '../model/errors';
 import type { Clock } from '../session/clock';
 import type { ConnectionChange } from '../session/connection-state';
@@ -77,6 +77,8 @@ export interface AdapterContext {
   symbolStatus(status: SymbolStatus): void;
   /** Report an error; with `symbol` set it reaches only the nodes subscribed to that symbol. */
   error(error: MarketError): void;
+  /** Tell every node something it should act on soon (e.g. a refresh token about to expire). */
+  notice(notice: Omit<NoticeEvent, 'type' | 'ts' | 'provider'>): void;
 }
 
 export interface ProviderAdapter {

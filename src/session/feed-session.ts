@@ -4,7 +4,7 @@
  * leaves, counts subscriptions by (channel, symbol, interval) across nodes, and routes each
  * event only to the nodes that asked for it.
  */
-import { EVENT_CHANNEL, type Channel, type MarketEvent, type StatusEvent } from '../model/events';
+import { EVENT_CHANNEL, type Channel, type MarketEvent, type NoticeEvent, type StatusEvent } from '../model/events';
 import { MarketError } from '../model/errors';
 import type { AdapterContext, ProviderAdapter, ProviderDefinition, ProviderSettings, SymbolStatus, UpstreamSubscription } from '../providers/types';
 import { systemClock, type Clock, type TimerHandle } from './clock';
@@ -15,7 +15,7 @@ import { silentLogger, type Logger } from './log';
 export interface SessionUser {
   readonly id: string;
   onEvent(event: MarketEvent): void;
-  onStatus(status: StatusEvent): void;
+  onStatus(status: StatusEvent | NoticeEvent): void;
   onError(error: MarketError): void;
 }
 
@@ -268,6 +268,11 @@ export class FeedSession {
       },
       error: (error) => {
         if (token.alive) this.broadcastError(error);
+      },
+      notice: (notice) => {
+        if (!token.alive) return;
+        const event: NoticeEvent = { type: 'notice', ...notice, provider: this.provider.id, ts: this.clock.now() };
+        for (const user of [...this.users.values()]) user.onStatus(event);
       },
     };
   }

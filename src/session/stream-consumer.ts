@@ -3,7 +3,7 @@
  * provider config node's register), it holds the node's subscriptions, applies throttling, counts msgs, errors and silent symbols, and tells
  * the node what to send and which status to show.
  */
-import type { Channel, ConnectionState, HealthEvent, MarketEvent, StatusEvent } from '../model/events';
+import type { Channel, ConnectionState, HealthEvent, MarketEvent, NoticeEvent, StatusEvent } from '../model/events';
 import type { MarketError } from '../model/errors';
 import { systemClock, type Clock, type TimerHandle } from './clock';
 import { Conflator } from './conflator';
@@ -25,7 +25,7 @@ export interface ConsumerSink {
   /** Output 1. */
   event(event: MarketEvent): void;
   /** Output 2. */
-  status(event: StatusEvent | HealthEvent): void;
+  status(event: StatusEvent | NoticeEvent | HealthEvent): void;
   /** node.error; repeats of one message are held back for errorRepeatMs. */
   error(error: MarketError): void;
   /** node.status */
@@ -148,9 +148,9 @@ export class StreamConsumer implements SessionUser {
   }
 
   /** Also called by the session during attach, before start(). */
-  onStatus(status: StatusEvent): void {
+  onStatus(status: StatusEvent | NoticeEvent): void {
     if (this.stopped) return;
-    if (status.symbol === undefined && status.state !== 'resyncing' && status.state !== 'synced') {
+    if (status.type === 'status' && status.symbol === undefined && status.state !== 'resyncing' && status.state !== 'synced') {
       this.connection = status.state;
       this.attempt = status.attempt;
       if (status.state !== 'error') this.connectionError = null;

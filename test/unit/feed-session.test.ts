@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { MarketEvent, StatusEvent } from '../../src/model/events';
+import type { MarketEvent, NoticeEvent, StatusEvent } from '../../src/model/events';
 import { MarketError } from '../../src/model/errors';
 import { FeedSession, type SessionUser } from '../../src/session/feed-session';
 import type { AdapterContext, ProviderAdapter, ProviderDefinition, UpstreamSubscription } from '../../src/providers/types';
@@ -50,9 +50,10 @@ function recordingProvider() {
 function user(id: string) {
   const events: MarketEvent[] = [];
   const statuses: StatusEvent[] = [];
+  const notices: NoticeEvent[] = [];
   const errors: MarketError[] = [];
-  const u: SessionUser = { id, onEvent: (e) => events.push(e), onStatus: (s) => statuses.push(s), onError: (e) => errors.push(e) };
-  return { u, events, statuses, errors };
+  const u: SessionUser = { id, onEvent: (e) => events.push(e), onStatus: (s) => (s.type === 'status' ? statuses.push(s) : notices.push(s)), onError: (e) => errors.push(e) };
+  return { u, events, statuses, notices, errors };
 }
 
 const settings = { provider: 'recorder', endpoint: '', restEndpoint: '', feed: '', options: {}, credentials: {} };
@@ -136,7 +137,7 @@ describe('FeedSession', () => {
     assert.deepEqual(a.events.map((e) => e.symbol), ['SPY   261218C00600000']);
   });
 
-  it('sends errors with a symbol only to the users of that symbol, and connection states to all', () => {
+  it('sends errors with a symbol only to the users of that symbol, connection states and notices to all', () => {
     const { definition, adapters } = recordingProvider();
     const session = new FeedSession(definition, settings);
     const a = user('a');
@@ -152,6 +153,10 @@ describe('FeedSession', () => {
     context.setState({ state: 'reconnecting', detail: 'lost', attempt: 1, retryInMs: 500 });
     assert.equal(a.statuses.at(-1)!.state, 'reconnecting');
     assert.equal(b.statuses.at(-1)!.attempt, 1);
+    context.notice({ level: 'warning', code: 'REFRESH_TOKEN_EXPIRING', detail: 'refresh token expires in 23 h', at: 86_400_000 });
+    assert.deepEqual([a.notices.length, b.notices.length], [1, 1], 'notices reach every user');
+    assert.equal(b.notices[0]!.code, 'REFRESH_TOKEN_EXPIRING');
+    assert.equal(b.notices[0]!.provider, 'recorder');
     context.symbolStatus({ symbol: 'GOOD', channel: 'trade', state: 'resyncing', detail: 'gap' });
     assert.equal(b.statuses.at(-1)!.state, 'resyncing');
     assert.equal(b.statuses.at(-1)!.symbol, 'GOOD');

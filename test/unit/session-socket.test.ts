@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { WebSocket } from 'ws';
-import type { MarketEvent, StatusEvent } from '../../src/model/events';
+import type { MarketEvent, NoticeEvent, StatusEvent } from '../../src/model/events';
 import type { MarketError } from '../../src/model/errors';
 import { FeedSession, type SessionUser } from '../../src/session/feed-session';
 import type { ProviderSettings } from '../../src/providers/types';
@@ -11,9 +11,10 @@ import { activeHandles, sleep, waitFor } from '../helpers/wait';
 function user(id: string) {
   const events: MarketEvent[] = [];
   const statuses: StatusEvent[] = [];
+  const notices: NoticeEvent[] = [];
   const errors: MarketError[] = [];
-  const u: SessionUser = { id, onEvent: (e) => events.push(e), onStatus: (s) => statuses.push(s), onError: (e) => errors.push(e) };
-  return { u, events, statuses, errors };
+  const u: SessionUser = { id, onEvent: (e) => events.push(e), onStatus: (s) => (s.type === 'status' ? statuses.push(s) : notices.push(s)), onError: (e) => errors.push(e) };
+  return { u, events, statuses, notices, errors };
 }
 
 /** Answers auth with a fixed verdict; records subscribe frames. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { HealthEvent, MarketEvent, StatusEvent } from '../../src/model/events';
+import type { HealthEvent, MarketEvent, NoticeEvent, StatusEvent } from '../../src/model/events';
 import { MarketError } from '../../src/model/errors';
 import { FeedSession } from '../../src/session/feed-session';
 import { parseStreamConfig, parseSubscriptionCommand } from '../../src/session/stream-config';
@@ -11,7 +11,7 @@ function setup(raw: Record<string, unknown>, options: Record<string, unknown> = 
   const { clock, tick } = fakeClock(Date.UTC(2026, 10, 20, 15, 0, 0));
   const session = new FeedSession(simProvider, { provider: 'sim', endpoint: '', restEndpoint: '', feed: '', options, credentials: {} }, { clock });
   const events: MarketEvent[] = [];
-  const out2: Array<StatusEvent | HealthEvent> = [];
+  const out2: Array<StatusEvent | NoticeEvent | HealthEvent> = [];
   const errors: MarketError[] = [];
   const views: StatusView[] = [];
   const consumer = new StreamConsumer('n1', session, parseStreamConfig(raw, simProvider), {
