@@ -1,0 +1,84 @@
+/**
+ * Every example flow imports cleanly: valid JSON, known node types, wires and config
+ * references that resolve, real providers left on their default endpoints, and no
+ * credentials in the export. The simulator demo also runs.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { allNodes, collect, helper, sentOn } from '../helpers/node-red';
+import { waitFor } from '../helpers/wait';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const examplesDir = path.join(root, 'examples');
+const examples = fs.readdirSync(examplesDir).filter((file) => file.endsWith('.json'));
+const ourTypes = Object.keys((JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } })['node-red'].nodes);
+
+/** Node types Node-RED ships, read from its core node HTML files. */
+function coreTypes(): Set<string> {
+  const types = new Set(['tab', 'group', 'subflow']);
+  const coreDir = path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core');
+  for (const entry of fs.readdirSync(coreDir, { recursive: true })) {
+    if (!String(entry).endsWith('.html')) continue;
+    const html = fs.readFileSync(path.join(coreDir, String(entry)), 'utf8');
+    for (const match of html.matchAll(/registerType\(\s*['"]([^'"]+)['"]/g)) types.add(match[1]!);
+  }
+  return types;
+}
+
+type FlowNode = Record<string, unknown> & { id: string; type: string; wires?: string[][] };
+
+describe('example flows', () => {
+  const known = coreTypes();
+  for (const type of ourTypes) known.add(type);
+
+  it('exist for every node type of the pack', () => {
+    const used = new Set(examples.flatMap((file) => (JSON.parse(fs.readFileSync(path.join(examplesDir, file), 'utf8')) as FlowNode[]).map((n) => n.type)));
+    for (const type of ourTypes) assert.ok(used.has(type), `no example uses ${type}`);
+  });
+
+  for (const file of examples) {
+    it(`${file} imports cleanly`, () => {
+      const text = fs.readFileSync(path.join(examplesDir, file), 'utf8');
+      const flow = JSON.parse(text) as FlowNode[];
+      assert.ok(Array.isArray(flow) && flow.length > 0);
+      const ids = new Set(flow.map((n) => n.id));
+      assert.equal(ids.size, flow.length, 'unique ids');
+      for (const node of flow) {
+        assert.ok(known.has(node.type), `${node.id}: unknown type ${node.type}`);
+        for (const target of (node.wires ?? []).flat()) assert.ok(ids.has(target), `${node.id} wires to missing ${target}`);
+        if (typeof node.z === 'string') assert.ok(ids.has(node.z), `${node.id} sits on missing tab ${node.z}`);
+        if (node.type.startsWith('market-') && node.type !== 'market-provider' && 'provider' in node) {
+          const config = flow.find((n) => n.id === node.provider);
+          assert.ok(config && config.type === 'market-provider', `${node.id}: provider ${String(node.provider)} not in the flow`);
+        }
+        assert.ok(!('credentials' in node), `${node.id} exports credentials`);
+        if (node.type === 'market-provider' && node.provider !== 'sim') {
+          assert.equal(node.endpoint ?? '', '', `${node.id}: real providers keep their default stream URL`);
+          assert.equal(node.restEndpoint ?? '', '', `${node.id}: real providers keep their default REST URL`);
+        }
+      }
+      assert.ok(flow.some((n) => n.type === 'comment'), 'a comment node explains the example');
+    });
+  }
+
+  describe('the simulator demo (npm start) runs', function () {
+    this.timeout(20_000);
+    afterEach(() => helper.unload());
+
+    it('sends events and status to its debug nodes, at least 10 msgs/s', async () => {
+      const demo = JSON.parse(fs.readFileSync(path.join(examplesDir, 'simulator-live-quotes-and-trades.json'), 'utf8')) as FlowNode[];
+      const flow = demo.filter((n) => n.type !== 'comment').map((n) => (n.type === 'debug' ? { id: n.id, type: 'helper', z: n.z } : n));
+      await helper.load(allNodes, flow as never);
+      const events = collect(helper.getNode('a1f0c0de00000005'));
+      await waitFor(() => events.msgs.length > 0, 'first event');
+      const start = Date.now();
+      const before = events.msgs.length;
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const rate = (events.msgs.length - before) / ((Date.now() - start) / 1000);
+      assert.ok(rate >= 10, `${rate.toFixed(1)} msgs/s`);
+      assert.deepEqual([...new Set(events.msgs.map((m) => m.topic))].sort(), ['AAPL', 'BTC-USD']);
+      assert.deepEqual(sentOn(helper.getNode('a1f0c0de00000003'), 1).map((p) => p.state), ['connecting', 'connected']);
+    });
+  });
+});
