@@ -72,21 +72,29 @@ describe('FeedSession over a real socket (local ws server)', () => {
 
   it('detects a stalled feed that keeps its socket open, reconnects and resubscribes', async () => {
     server = await TestWsServer.start();
-    const s = open({}, { staleAfterMs: 300 });
-    const a = user('a');
-    s.attach(a.u);
-    s.subscribe('a', [{ channel: 'trade', symbol: 'AAA' }]);
-    await waitFor(() => s.status.state === 'connected', 'connected');
-    server.stalled = true;
-    const stalledAt = Date.now();
-    await waitFor(() => a.statuses.some((st) => st.state === 'stale'), 'stale', 3000);
-    const detectedAfterMs = Date.now() - stalledAt;
-    assert.ok(detectedAfterMs >= 300 && detectedAfterMs < 900, `stale after ${detectedAfterMs} ms`);
-    server.stalled = false;
-    await waitFor(() => server.connections === 2 && s.status.state === 'connected', 'reconnected');
-    assert.deepEqual(subscribedKeys(server.received[1]!), ['trade:AAA']);
-    const states = a.statuses.map((st) => st.state);
-    assert.deepEqual(states.slice(states.indexOf('stale')), ['stale', 'reconnecting', 'connected']);
+    const heartbeat = setInterval(() => server.broadcast(JSON.stringify({ op: 'heartbeat' })), 50);
+    try {
+      const s = open({}, { staleAfterMs: 300 });
+      const a = user('a');
+      s.attach(a.u);
+      s.subscribe('a', [{ channel: 'trade', symbol: 'AAA' }]);
+      await waitFor(() => s.status.state === 'connected', 'connected');
+      await sleep(600);
+      assert.ok(!a.statuses.some((st) => st.state === 'stale'), 'heartbeats keep a quiet feed alive');
+      server.stalled = true;
+      const stalledAt = Date.now();
+      await waitFor(() => a.statuses.some((st) => st.state === 'stale'), 'stale', 3000);
+      const detectedAfterMs = Date.now() - stalledAt;
+      // The last heartbeat came at most 50 ms before the stall; the watchdog looks every 75 ms.
+      assert.ok(detectedAfterMs >= 240 && detectedAfterMs < 900, `stale after ${detectedAfterMs} ms`);
+      server.stalled = false;
+      await waitFor(() => server.connections === 2 && s.status.state === 'connected' && subscribedKeys(server.received[1] ?? []).length > 0, 'reconnected and resubscribed');
+      assert.deepEqual(subscribedKeys(server.received[1]!), ['trade:AAA']);
+      const states = a.statuses.map((st) => st.state);
+      assert.deepEqual(states.slice(states.indexOf('stale')), ['stale', 'reconnecting', 'connected']);
+    } finally {
+      clearInterval(heartbeat);
+    }
   });
 
   it('shows an HTTP refusal as an auth error and backs off to the cap, no tight loop', async () => {
