@@ -38,7 +38,7 @@ export = function (RED: NodeAPI): void {
     };
 
     /** Output-2 msgs: the input msg for the first alert (unless it already carries metrics), copies after. */
-    const alertMsgs = (msg: NodeMessage, event: unknown, list: BookAlert[], msgTaken: boolean): NodeMessage[] => {
+    const alertMsgs = (msg: NodeMessage, event: unknown, list: readonly BookAlert[], msgTaken: boolean): NodeMessage[] => {
       alerts += list.length;
       return list.map((alert, i) => Object.assign(i === 0 && !msgTaken ? msg : { ...msg }, { topic: alert.symbol, payload: alert, event }));
     };

@@ -100,7 +100,7 @@ export interface BookAlert {
 export interface BookResult {
   /** Null when rate-limited or when the book could not be used. */
   metrics: BookMetrics | null;
-  alerts: BookAlert[];
+  alerts: readonly BookAlert[];
 }
 
 /** Why a book view cannot be used, or null when it can. */
@@ -157,7 +157,7 @@ export function bookMetrics(book: BookEvent, levels: number, bandBps: number): B
     spread,
     spreadPct: spread === null || mid === null ? null : tidy((spread / mid) * 100),
     spreadBps: spread === null || mid === null ? null : tidy((spread / mid) * 10_000),
-    microprice: bestBid && bestAsk ? tidy((bestBid[0] * bestAsk[1] + bestAsk[0] * bestBid[1]) / (bestBid[1] + bestAsk[1])) : null,
+    microprice: bestBid && bestAsk && bestBid[1] + bestAsk[1] > 0 ? tidy((bestBid[0] * bestAsk[1] + bestAsk[0] * bestBid[1]) / (bestBid[1] + bestAsk[1])) : null,
     levels: Math.max(bids.depth.length, asks.depth.length),
     bidSize: tidy(bids.size),
     askSize: tidy(asks.size),
@@ -190,7 +190,8 @@ const CONNECTION_LOSS = new Set(['reconnecting', 'stale', 'error', 'closed']);
 /** A symbol without a book for this long is forgotten (alert states included). */
 export const BOOK_IDLE_AFTER_MS = 15 * 60_000;
 const SWEEP_EVERY_MS = 60_000;
-const NO_RESULT: BookResult = Object.freeze({ metrics: null, alerts: [] }) as BookResult;
+/** Most books of a rate-limited stream give nothing: one shared, frozen answer. */
+const NO_RESULT: BookResult = Object.freeze({ metrics: null, alerts: Object.freeze([]) });
 
 export class BookAnalyzer {
   private readonly settings: BookSettings;

@@ -1,13 +1,13 @@
 /**
  * The analytics nodes' editor settings → core settings. Field names are the nodes' config
- * names (public: saved flows use them); every bad value is a MarketError('CONFIG') that names
- * the field and what it accepts.
+ * names (public: saved flows use them). Values arrive as numbers or strings (an emptied field is
+ * ""): empty means the default; every bad value is a MarketError('CONFIG') that names the field
+ * and what it accepts.
  */
 import { MarketError } from '../model/errors';
 import { BOOK_SETTINGS_DEFAULTS, type BookSettings } from './book-metrics';
 import { FLOW_SETTINGS_DEFAULTS, type FlowSettings } from './flow-classifier';
 import { SIGNAL_DEFAULT_THRESHOLDS, SIGNAL_METHODS, SIGNAL_SETTINGS_DEFAULTS, SIGNAL_SOURCES, type SignalSettings } from './momentum';
-import { readChoice, readNumber } from './settings';
 
 type Raw = Record<string, unknown>;
 
@@ -60,4 +60,35 @@ export function parseSignalConfig(raw: Raw): SignalSettings {
     throw new MarketError('CONFIG', `Fast EMA (fast) must be shorter than Slow EMA (slow), got fast ${settings.fast} and slow ${settings.slow}`);
   }
   return settings;
+}
+
+interface NumberField {
+  /** The field's name in the editor, as the user reads it. */
+  label: string;
+  fallback: number;
+  min: number;
+  max?: number;
+  integer?: boolean;
+  /** Text appended to the error, e.g. "(0 = off)". */
+  hint?: string;
+}
+
+/** A number from a config value: empty or missing gives the fallback; anything else must parse and fit. */
+function readNumber(value: unknown, field: NumberField): number {
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return field.fallback;
+  const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : Number.NaN;
+  const fits = Number.isFinite(number) && number >= field.min && (field.max === undefined || number <= field.max) && (!field.integer || Number.isInteger(number));
+  if (!fits) {
+    const kind = field.integer ? 'a whole number' : 'a number';
+    const range = field.max === undefined ? `≥ ${field.min}` : `from ${field.min} to ${field.max}`;
+    throw new MarketError('CONFIG', `${field.label} must be ${kind} ${range}${field.hint ? ` ${field.hint}` : ''}, got ${JSON.stringify(value)}`);
+  }
+  return number;
+}
+
+/** One of a fixed list of strings; empty or missing gives the fallback. */
+function readChoice<T extends string>(value: unknown, label: string, choices: readonly T[], fallback: T): T {
+  if (value === undefined || value === null || value === '') return fallback;
+  if (typeof value === 'string' && (choices as readonly string[]).includes(value)) return value as T;
+  throw new MarketError('CONFIG', `${label} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
 }

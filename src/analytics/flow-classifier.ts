@@ -220,6 +220,8 @@ export class FlowClassifier<C = undefined> {
       return;
     }
     if (typeof trade.underlyingPrice === 'number' && trade.underlyingPrice > 0) this.setUnderlying(option.underlying, trade.underlyingPrice, trade.ts);
+    // A print without a positive price and size says nothing about an order (and would make its price NaN).
+    if (!(trade.price > 0 && trade.size > 0)) return;
     const activity = this.activity.get(trade.symbol);
     if (activity && activity.volume !== null) activity.volume += trade.size;
 

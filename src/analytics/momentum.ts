@@ -63,7 +63,7 @@ export interface SignalEvent {
   ts: number;
   side: SignalSide;
   previous: SignalSide;
-  /** |value| / threshold (≥ 1 for buy and sell); |value| when the threshold is 0. */
+  /** |value| / threshold: above 1 for buy and sell, at most 1 for flat; |value| when the threshold is 0. */
   strength: number;
   /** The indicator: percent for roc, ema and vwap, standard deviations for zscore. */
   value: number;
@@ -180,10 +180,6 @@ export class EmaCrossover implements Indicator {
       this.slow += this.slowAlpha * (bar.close - this.slow);
     }
     return ((this.fast - this.slow) / this.slow) * 100;
-  }
-
-  get values(): { fast: number | null; slow: number | null } {
-    return { fast: this.fast, slow: this.slow };
   }
 
   describe(value: number): string {

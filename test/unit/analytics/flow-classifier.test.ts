@@ -172,6 +172,14 @@ describe('FlowClassifier', () => {
     assert.ok(!('volOi' in without.flows[0]!.flow), 'absent without open interest');
   });
 
+  it('skips prints without a positive price and size instead of producing NaN', () => {
+    const { flows, push, classifier } = harness();
+    push(print(T0, 0, 10, 'CBOE'));
+    push(print(T0 + 1, 5, 0, 'CBOE'));
+    classifier.flush();
+    assert.equal(flows.length, 0);
+  });
+
   it('reads the option from an OCC symbol when the event has no option block', () => {
     const { flows, push, classifier } = harness();
     push({ type: 'trade', provider: 'test', symbol: 'SPY261127P00590000', ts: T0, receivedAt: T0, price: 1, size: 3 });
