@@ -14,3 +14,4 @@ export { systemClock, type Clock } from './session/clock';
 export { OrderBook, BookSide } from './book/order-book';
 export { getProvider, describeProviders, registerProvider, isPlannedProvider } from './providers/registry';
 export * from './providers/types';
+export * from './analytics';
