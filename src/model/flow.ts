@@ -14,7 +14,7 @@ export interface FlowThresholds {
   blockMinPremiumUsd: number;
   /** An order of at least this premium is a whale. */
   whaleMinPremiumUsd: number;
-  /** Strike within ± this percent of the underlying price counts as at the money. */
+  /** At the money when the underlying is within ± this percent of the strike (edges inclusive). */
   atmBandPct: number;
 }
 
