@@ -463,7 +463,7 @@ describe('binance provider against the local fake', function () {
     const market = fake.market('BTCUSDT');
     const history = fake.history.get('BTCUSDT')!;
     const random = seededRandom(20261120);
-    const lastSeq = (): number | undefined => h.books().at(-1)?.seq;
+    const lastSeq = (): number | undefined => h.lastBook()?.seq;
     const step = (n: number): void => {
       for (let i = 0; i < n; i++) fake.bookStep('BTCUSDT');
     };

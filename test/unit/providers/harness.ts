@@ -21,6 +21,8 @@ export interface Harness extends Recorder {
   subscribe(requests: SubscriptionRequest[], userId?: string): void;
   unsubscribe(requests: SubscriptionRequest[], userId?: string): void;
   books(symbol?: string): BookEvent[];
+  /** The newest book event (of a symbol), found from the end: cheap to poll. */
+  lastBook(symbol?: string): BookEvent | undefined;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,13 @@ export function openHarness(provider: ProviderDefinition, settings: ProviderSett
     },
     books(symbol) {
       return recorder.events.filter((event): event is BookEvent => event.type === 'book' && (symbol === undefined || event.symbol === symbol));
+    },
+    lastBook(symbol) {
+      for (let i = recorder.events.length - 1; i >= 0; i--) {
+        const event = recorder.events[i] as MarketEvent;
+        if (event.type === 'book' && (symbol === undefined || event.symbol === symbol)) return event;
+      }
+      return undefined;
     },
     close: () => session.close(),
   };
