@@ -78,6 +78,16 @@ export async function until(condition: () => boolean, what: string, timeoutMs = 
   }
 }
 
+/** Like `until`, but resolves false instead of throwing when the time runs out. */
+export async function within(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return true;
+}
+
 /** Lets I/O run for about `ms` of real time. */
 export function settle(ms = 20): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
