@@ -69,6 +69,8 @@ export class KrakenAdapter implements ProviderAdapter {
   private readonly asked = new Map<string, Set<string>>();
   private readonly books = new Map<string, BookState>();
   private readonly candles = new Map<string, CandleEvent>();
+  /** req_id → the request's channel and how many per-symbol answers are still due. */
+  private readonly pending = new Map<number, { group: Group; due: number }>();
   private open = false;
   private flushTimer: TimerHandle = null;
   private pingTimer: TimerHandle = null;
@@ -144,6 +146,7 @@ export class KrakenAdapter implements ProviderAdapter {
   private handshake(): void {
     this.open = true;
     this.asked.clear();
+    this.pending.clear();
     this.pacer.clear();
     this.flush();
     this.stopPing();
@@ -229,7 +232,9 @@ export class KrakenAdapter implements ProviderAdapter {
     if (group.channel === 'ohlc') params.interval = group.param;
     if (group.channel === 'ticker') params.event_trigger = 'bbo'; // a quote for every change of the best bid or ask
     this.counters.requests += 1;
-    this.send({ method, params, req_id: this.nextReqId++ });
+    const reqId = this.nextReqId++;
+    if (method === 'subscribe') this.pending.set(reqId, { group, due: symbols.length });
+    this.send({ method, params, req_id: reqId });
   }
 
   private send(message: Record<string, unknown>): void {
@@ -292,29 +297,32 @@ export class KrakenAdapter implements ProviderAdapter {
 
   /** subscribe/unsubscribe/pong answers; refusals reach the symbol's nodes in Kraken's words. */
   private answer(frame: Wire): void {
-    if (frame.success !== true && frame.method !== 'pong') {
-      const words = typeof frame.error === 'string' ? frame.error : 'request refused';
-      const result = (frame.result ?? {}) as Wire;
-      const symbol = typeof frame.symbol === 'string' ? frame.symbol : typeof result.symbol === 'string' ? result.symbol : undefined;
-      if (frame.method === 'unsubscribe') {
-        this.context.log.debug(`kraken: unsubscribe refused: ${words}`);
-        return;
-      }
-      const refused = symbol ? [...this.subs.values()].filter((sub) => sub.symbol === symbol) : [];
-      if (refused.length === 0) {
-        this.context.error(new MarketError('SUBSCRIPTION', `Kraken refused a request: "${words}"`, { provider: 'kraken', reason: words }));
-        return;
-      }
-      for (const sub of refused) {
-        this.subs.delete(subKey(sub));
-        if (sub.channel === 'book') this.books.delete(sub.symbol);
-        for (const asked of this.asked.values()) asked.delete(sub.symbol);
-      }
-      const hint = /^XBT\/|^XDG\//.test(symbol as string) ? '; v2 names use ISO codes, e.g. BTC/USD, DOGE/USD' : '; check the pair, e.g. BTC/USD';
-      const detail: { provider: string; symbol: string; reason: string; channel?: UpstreamSubscription['channel'] } = { provider: 'kraken', symbol: symbol as string, reason: words };
-      if (refused.length === 1) detail.channel = (refused[0] as UpstreamSubscription).channel;
-      this.context.error(new MarketError('SUBSCRIPTION', `Kraken refused ${symbol as string}: "${words}"${hint}`, detail));
+    const reqId = Number(frame.req_id);
+    const request = this.pending.get(reqId);
+    if (request && --request.due <= 0) this.pending.delete(reqId);
+    if (frame.success === true || frame.method === 'pong') return;
+    const words = typeof frame.error === 'string' ? frame.error : 'request refused';
+    if (frame.method === 'unsubscribe') {
+      this.context.log.debug(`kraken: unsubscribe refused: ${words}`);
+      return;
     }
+    const result = (frame.result ?? {}) as Wire;
+    const symbol = typeof frame.symbol === 'string' ? frame.symbol : typeof result.symbol === 'string' ? result.symbol : undefined;
+    // The refusal names the symbol but not the channel: the req_id tells which request it answers.
+    const refused = [...this.subs.values()].filter((sub) => sub.symbol === symbol && (!request || CHANNEL_OF[sub.channel as keyof typeof CHANNEL_OF] === request.group.channel));
+    if (!symbol || refused.length === 0) {
+      if (!symbol) this.context.error(new MarketError('SUBSCRIPTION', `Kraken refused a request: "${words}"`, { provider: 'kraken', reason: words }));
+      return;
+    }
+    for (const sub of refused) {
+      this.asked.get(groupKey(this.groupOf(sub)))?.delete(sub.symbol);
+      this.subs.delete(subKey(sub));
+      if (sub.channel === 'book') this.books.delete(sub.symbol);
+    }
+    const hint = /^(XBT|XDG)\//.test(symbol) ? '; v2 names use ISO codes, e.g. BTC/USD, DOGE/USD' : '; check the pair, e.g. BTC/USD';
+    const detail: { provider: string; symbol: string; reason: string; channel?: UpstreamSubscription['channel'] } = { provider: 'kraken', symbol, reason: words };
+    if (refused.length === 1) detail.channel = (refused[0] as UpstreamSubscription).channel;
+    this.context.error(new MarketError('SUBSCRIPTION', `Kraken refused ${symbol}: "${words}"${hint}`, detail));
   }
 
   private status(entry: Wire | undefined): void {

@@ -442,6 +442,18 @@ describe('binance provider against the local fake', function () {
     await until(() => tradeIds('BTCUSDT').length === 1, 'streaming again');
   });
 
+  it('skips a garbage frame with a PROTOCOL error and keeps streaming', async () => {
+    await start();
+    fake.list('BTCUSDT');
+    h.subscribe([{ channel: 'trade', symbol: 'BTCUSDT' }]);
+    await until(() => h.session.status.state === 'connected', 'connected');
+    fake.broadcast('{"stream":"btcusdt@trade","data":{"e":"trade"');
+    fake.trade('BTCUSDT');
+    await until(() => tradeIds('BTCUSDT').length === 1, 'the next trade');
+    assert.deepEqual(h.errors.map((e) => [e.code, e.message]), [['PROTOCOL', 'Binance sent a frame that is not JSON; it was skipped']]);
+    assert.equal(fake.connections.length, 1, 'no reconnect for one bad frame');
+  });
+
   it('delivers microsecond time fields as epoch milliseconds when timeUnit is MICROSECOND', async () => {
     await start({}, {}, { options: { timeUnit: 'MICROSECOND' } });
     fake.list('BTCUSDT');

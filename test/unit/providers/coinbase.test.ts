@@ -159,6 +159,22 @@ describe('coinbase provider against the local fake', function () {
     await until(() => tradesOf('BTC-USD').length === 2, 'BTC-USD streams');
   });
 
+  it('skips garbage with a PROTOCOL error, and reconnects when heartbeats stop', async () => {
+    await start({ heartbeatMs: 50 }, {}, { staleAfterMs: 300 });
+    fake.list('BTC-USD');
+    h.subscribe([{ channel: 'trade', symbol: 'BTC-USD' }]);
+    await until(() => h.session.status.state === 'connected', 'connected');
+    fake.broadcast('<html>502 Bad Gateway</html>');
+    await until(() => h.errors.length === 1, 'the protocol error');
+    assert.deepEqual([h.errors[0]!.code, h.errors[0]!.message], ['PROTOCOL', 'Coinbase sent a frame that is not JSON; it was skipped']);
+    fake.stalled = true;
+    await until(() => h.statuses.some((s) => s.state === 'stale'), 'stale');
+    fake.stalled = false;
+    await until(() => fake.connections.length === 2 && h.session.status.state === 'connected', 'reconnected');
+    fake.trade('BTC-USD');
+    await until(() => tradesOf('BTC-USD').length === 1, 'streaming again');
+  });
+
   it('answers -USDC subscriptions from the -USD product messages', async () => {
     await start();
     fake.list('BTC-USD');

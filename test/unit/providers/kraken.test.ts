@@ -193,6 +193,17 @@ describe('kraken provider against the local fake', function () {
     await until(() => h.events.length === 2, 'BTC/USD streams');
   });
 
+  it('skips a garbage frame with a PROTOCOL error and keeps streaming', async () => {
+    await start();
+    fake.list('BTC/USD');
+    h.subscribe([{ channel: 'trade', symbol: 'BTC/USD' }]);
+    await until(() => fake.openConnections[0]?.channels.get('trade')?.has('BTC/USD') === true, 'subscribed');
+    fake.broadcast('{"channel":"trade","type":"update","data":[');
+    fake.trade('BTC/USD');
+    await until(() => h.events.length === 1, 'the next trade');
+    assert.deepEqual(h.errors.map((e) => [e.code, e.message]), [['PROTOCOL', 'Kraken sent a frame that is not JSON; it was skipped']]);
+  });
+
   it('pings now and then, and reconnects when the feed stalls', async () => {
     await start({ heartbeatMs: 50 }, { pingIntervalMs: 60, staleAfterMs: 300 });
     fake.list('BTC/USD');
