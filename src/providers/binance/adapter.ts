@@ -256,6 +256,7 @@ export class BinanceAdapter implements ProviderAdapter {
     }
     const reason = err instanceof Error ? err.message : String(err);
     this.context.log.warn(`binance: depth snapshot of ${symbol} failed: ${reason}`);
+    this.context.error(new MarketError('NETWORK', `Binance: the order-book snapshot of ${symbol} could not be fetched (${reason}); no book until it can, retrying`, { provider: 'binance', symbol, channel: 'book' }));
     this.retrySnapshotLater(entry, reason);
   }
 

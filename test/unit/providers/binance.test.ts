@@ -350,6 +350,26 @@ describe('binance provider against the local fake', function () {
     assert.equal(h.errors[0]!.channel, 'book');
   });
 
+  it('warns when exchangeInfo lists a silent symbol as not trading', async () => {
+    await start();
+    fake.list('HALTUSDT', { status: 'BREAK' });
+    h.subscribe([{ channel: 'trade', symbol: 'HALTUSDT' }]);
+    await until(() => h.notices.length === 1, 'the notice');
+    assert.deepEqual([h.notices[0]!.level, h.notices[0]!.code, h.notices[0]!.detail], ['warning', 'SYMBOL_NOT_TRADING', 'Binance lists HALTUSDT with status BREAK: no data until it trades again']);
+    assert.equal(h.errors.length, 0);
+  });
+
+  it('tells the book\'s nodes when the REST snapshot cannot be fetched, and keeps retrying', async () => {
+    await start({}, {}, { restEndpoint: 'http://127.0.0.1:9' });
+    fake.list('BTCUSDT');
+    h.subscribe([{ channel: 'book', symbol: 'BTCUSDT', depth: 5 }]);
+    await until(() => h.errors.length >= 2, 'two failed attempts');
+    assert.equal(h.errors[0]!.code, 'NETWORK');
+    assert.equal(h.errors[0]!.channel, 'book');
+    assert.match(h.errors[0]!.message, /the order-book snapshot of BTCUSDT could not be fetched \(.*ECONNREFUSED.*\); no book until it can, retrying/);
+    assert.equal(h.books().length, 0);
+  });
+
   it('reports "Too many subscriptions" error frames to the refused symbols only', async () => {
     await start({ streamsPerMessage: 1 }, { maxStreamsPerConnection: 2 });
     for (const symbol of ['AAAUSDT', 'BBBUSDT', 'CCCUSDT']) fake.list(symbol);
