@@ -149,11 +149,6 @@ export class BinanceAdapter implements ProviderAdapter {
     return { ...this.connections.stats(), ...this.counters, streams: this.streams.size, books: this.books.size, booksSynced: synced };
   }
 
-  /** Streams per connection (diagnostics, tests). */
-  streamsPerConnection(): number[] {
-    return this.connections.streamsPerConnection();
-  }
-
   private createBook(sub: UpstreamSubscription): BookEntry {
     const view = new SyncedBook({
       provider: 'binance',

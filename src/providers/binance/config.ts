@@ -104,6 +104,6 @@ export function snapshotLimit(depth: number): number {
   return depth > 500 ? 5000 : 1000;
 }
 
-export function binanceConfigError(message: string): MarketError {
+function binanceConfigError(message: string): MarketError {
   return new MarketError('CONFIG', `Binance: ${message}`, { provider: 'binance' });
 }

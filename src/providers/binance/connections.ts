@@ -181,11 +181,6 @@ export class BinanceConnections {
     return { connections: this.slots.length, ...this.counters };
   }
 
-  /** Streams per connection, for diagnostics and tests. */
-  streamsPerConnection(): number[] {
-    return this.slots.map((slot) => slot.streams.size);
-  }
-
   private slotOf(stream: string): Slot | undefined {
     return this.slots.find((slot) => slot.streams.has(stream));
   }

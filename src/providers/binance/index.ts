@@ -51,4 +51,4 @@ function urlProblem(url: string, protocols: string[], field: string): string | n
 }
 
 export { BinanceDecoder, SINGLE_SOURCE, type BinanceFrameSink, type DepthDiff, type FrameSource } from './decoder';
-export { BinanceAdapter, DEFAULT_BINANCE_TUNING, type BinanceTuning } from './adapter';
+export type { BinanceTuning } from './adapter';

@@ -44,4 +44,4 @@ export function createCoinbaseProvider(tuning: Partial<CoinbaseTuning> = {}): Pr
 }
 
 export const coinbaseProvider = createCoinbaseProvider();
-export { DEFAULT_COINBASE_TUNING, type CoinbaseTuning } from './adapter';
+export type { CoinbaseTuning } from './adapter';

@@ -36,4 +36,4 @@ export function createKrakenProvider(tuning: Partial<KrakenTuning> = {}): Provid
 }
 
 export const krakenProvider = createKrakenProvider();
-export { DEFAULT_KRAKEN_TUNING, type KrakenTuning } from './adapter';
+export type { KrakenTuning } from './adapter';
