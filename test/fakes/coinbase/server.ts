@@ -15,8 +15,8 @@
  *   heartbeats every second with an integer counter;
  * - -USDC subscriptions answered with the -USD product (documented aliasing);
  * - a true book per product with its history by (connection, sequence_num);
- * - faults: skipped sequence numbers (gap), a repeated old message, dropped sockets, a stall,
- *   garbage, error frames.
+ * - faults: skipped sequence numbers (a lost book update or heartbeat), dropped sockets, a stall,
+ *   and any frame as is through `broadcast` (garbage, error frames, a repeated old message).
  */
 import crypto from 'node:crypto';
 import http from 'node:http';

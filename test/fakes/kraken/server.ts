@@ -13,8 +13,8 @@
  *   for a level pushed out of range; a level entering the range is sent), a CRC-32 checksum of
  *   the top 10 levels on every message; ticker (bbo), trade (taker side), ohlc (interval_begin);
  * - a true book per pair with its history by message timestamp;
- * - faults: a corrupted checksum, a lost update, a wrong level, dropped sockets, a stall,
- *   garbage, refusals.
+ * - faults: a corrupted checksum, a lost update, a wrong level, dropped sockets, a stall, and
+ *   any frame as is through `broadcast` (garbage, recorded refusals).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -144,7 +144,7 @@ export class FakeKraken {
   /** `${symbol}@${timestamp ms}` → the true top 20 after the book message with that timestamp. */
   readonly bookHistory = new Map<string, View>();
   stalled = false;
-  /** Book messages sent (per connection and symbol they are unique by timestamp). */
+  /** The time of the last book message, 1 ms apart, so each message's timestamp names its true book. */
   private bookClock = Date.now();
   private readonly options: FakeKrakenOptions;
   private readonly faults = new Map<string, 'checksum' | 'lost' | 'level'>();
