@@ -11,7 +11,13 @@ export { parseStreamConfig, parseSubscriptionCommand, type StreamSpec } from './
 export { ResilientSocket, type ResilientSocketOptions } from './session/resilient-socket';
 export { Backoff, DEFAULT_BACKOFF, type BackoffPolicy } from './session/backoff';
 export { systemClock, type Clock } from './session/clock';
-export { OrderBook, BookSide } from './book/order-book';
+export { OrderBook, BookSide, type OrderBookOptions } from './book/order-book';
+export { SyncedBook, type BookSyncState } from './book/synced-book';
+export { crc32 } from './book/crc32';
+export { SendPacer } from './session/send-pacer';
+export { createBinanceProvider, binanceProvider, BinanceDecoder, SINGLE_SOURCE, type BinanceFrameSink, type BinanceTuning } from './providers/binance';
+export { createCoinbaseProvider, coinbaseProvider, type CoinbaseTuning } from './providers/coinbase';
+export { createKrakenProvider, krakenProvider, type KrakenTuning } from './providers/kraken';
 export { getProvider, describeProviders, registerProvider, isPlannedProvider } from './providers/registry';
 export * from './providers/types';
 export * from './analytics';

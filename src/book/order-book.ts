@@ -3,6 +3,9 @@
  * arrays, so an update is a binary search plus at most one splice and the top N levels are a
  * slice. Venue rules (sequence numbers, checksums, snapshot alignment) live with each provider;
  * this engine only holds levels.
+ *
+ * A book created with `keepText` also keeps each level's price and size exactly as the venue
+ * wrote them (Kraken's checksum is computed from the wire text, trailing zeros included).
  */
 import type { BookLevel } from '../model/events';
 
@@ -10,10 +13,15 @@ export class BookSide {
   /** Sorted best first. */
   readonly prices: number[] = [];
   readonly sizes: number[] = [];
+  /** The venue's text for each price and size, parallel to prices/sizes (books made with keepText only). */
+  readonly priceTexts: string[] = [];
+  readonly sizeTexts: string[] = [];
   private readonly descending: boolean;
+  private readonly keepText: boolean;
 
-  constructor(descending: boolean) {
+  constructor(descending: boolean, keepText = false) {
     this.descending = descending;
+    this.keepText = keepText;
   }
 
   get length(): number {
@@ -33,17 +41,39 @@ export class BookSide {
 
   /** Sets a level's absolute size; a size of 0 (or less) removes the level. */
   set(price: number, size: number): void {
+    this.put(price, size, this.keepText ? String(price) : '', this.keepText ? String(size) : '');
+  }
+
+  /** Sets a level from the venue's text (e.g. "1797.30", "0.00000000"); a zero size removes it. */
+  setText(priceText: string, sizeText: string): void {
+    this.put(Number(priceText), Number(sizeText), priceText, sizeText);
+  }
+
+  private put(price: number, size: number, priceText: string, sizeText: string): void {
     const index = this.search(price);
     const found = this.prices[index] === price;
     if (size > 0) {
-      if (found) this.sizes[index] = size;
-      else {
+      if (found) {
+        this.sizes[index] = size;
+        if (this.keepText) {
+          this.priceTexts[index] = priceText;
+          this.sizeTexts[index] = sizeText;
+        }
+      } else {
         this.prices.splice(index, 0, price);
         this.sizes.splice(index, 0, size);
+        if (this.keepText) {
+          this.priceTexts.splice(index, 0, priceText);
+          this.sizeTexts.splice(index, 0, sizeText);
+        }
       }
     } else if (found) {
       this.prices.splice(index, 1);
       this.sizes.splice(index, 1);
+      if (this.keepText) {
+        this.priceTexts.splice(index, 1);
+        this.sizeTexts.splice(index, 1);
+      }
     }
   }
 
@@ -54,6 +84,10 @@ export class BookSide {
     if (count > 0) {
       this.prices.splice(0, count);
       this.sizes.splice(0, count);
+      if (this.keepText) {
+        this.priceTexts.splice(0, count);
+        this.sizeTexts.splice(0, count);
+      }
     }
   }
 
@@ -62,12 +96,18 @@ export class BookSide {
     if (this.prices.length > depth) {
       this.prices.length = depth;
       this.sizes.length = depth;
+      if (this.keepText) {
+        this.priceTexts.length = depth;
+        this.sizeTexts.length = depth;
+      }
     }
   }
 
   clear(): void {
     this.prices.length = 0;
     this.sizes.length = 0;
+    this.priceTexts.length = 0;
+    this.sizeTexts.length = 0;
   }
 
   /** The best `depth` levels as [price, size] pairs, best first. */
@@ -104,9 +144,19 @@ export class BookSide {
   }
 }
 
+export interface OrderBookOptions {
+  /** Keep the venue's text of every price and size (see BookSide.priceTexts). */
+  keepText?: boolean;
+}
+
 export class OrderBook {
-  readonly bids = new BookSide(true);
-  readonly asks = new BookSide(false);
+  readonly bids: BookSide;
+  readonly asks: BookSide;
+
+  constructor(options: OrderBookOptions = {}) {
+    this.bids = new BookSide(true, options.keepText === true);
+    this.asks = new BookSide(false, options.keepText === true);
+  }
 
   /** Replaces the whole book. */
   applySnapshot(bids: Iterable<readonly [number, number]>, asks: Iterable<readonly [number, number]>): void {

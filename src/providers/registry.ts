@@ -3,17 +3,20 @@
  * show them, but a config node that selects one reports that it is not available yet.
  */
 import { simProvider } from './sim';
+import { binanceProvider } from './binance';
+import { coinbaseProvider } from './coinbase';
+import { krakenProvider } from './kraken';
 import type { ProviderDefinition, ProviderId, ProviderInfo } from './types';
 
 const available: ProviderDefinition[] = [
   simProvider,
+  binanceProvider,
+  coinbaseProvider,
+  krakenProvider,
 ];
 
 const planned: ReadonlyArray<{ id: ProviderId; label: string }> = [
   { id: 'replay', label: 'Replay (NDJSON recording)' },
-  { id: 'binance', label: 'Binance' },
-  { id: 'coinbase', label: 'Coinbase Advanced Trade' },
-  { id: 'kraken', label: 'Kraken' },
   { id: 'alpaca', label: 'Alpaca' },
   { id: 'finnhub', label: 'Finnhub' },
   { id: 'polygon', label: 'Polygon' },

@@ -1,0 +1,552 @@
+/**
+ * The Coinbase Advanced Trade adapter (coinbase.md part A): one socket, one subscribe message
+ * per channel (heartbeats always, so quiet channels stay open), a JWT in every message when
+ * credentials are set.
+ *
+ * Books: `level2` answers on `l2_data` with a full snapshot, then updates. `sequence_num`
+ * counts every message on the connection, whatever the channel, so any hole in it may be a lost
+ * book update: every book resyncs (level2 is unsubscribed and subscribed again for a fresh
+ * snapshot) and nothing is emitted for it until that snapshot is applied.
+ *
+ * Refusals: Coinbase answers every subscribe and unsubscribe, in order, with a cumulative
+ * `subscriptions` message or an `{"type":"error"}` frame that names no product. Requests are
+ * matched to answers in order; a refused subscribe for several products is retried one product
+ * per message, so the refusal reaches only the product at fault, in Coinbase's words.
+ */
+import type { CandleEvent, Channel, QuoteEvent, TradeEvent } from '../../model/events';
+import { MarketError } from '../../model/errors';
+import { SyncedBook } from '../../book/synced-book';
+import type { BackoffPolicy } from '../../session/backoff';
+import type { TimerHandle } from '../../session/clock';
+import { ResilientSocket } from '../../session/resilient-socket';
+import { SendPacer } from '../../session/send-pacer';
+import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../types';
+import { CANDLE_MS, COINBASE_CHANNELS, coinbaseUrl, type CoinbaseChannel } from './config';
+import { createJwtSigner, type JwtSigner } from './jwt';
+
+export interface CoinbaseTuning {
+  /** Heartbeats come every second: this long without any frame → reconnect. */
+  staleAfterMs: number;
+  /** Control messages per second (Coinbase allows 8 per second per IP unauthenticated). */
+  messagesPerSecond: number;
+  /** A book still waiting for its snapshot this long after asking is asked again. */
+  snapshotTimeoutMs: number;
+  backoff?: Partial<BackoffPolicy>;
+}
+
+export const DEFAULT_COINBASE_TUNING: Readonly<CoinbaseTuning> = Object.freeze({ staleAfterMs: 15_000, messagesPerSecond: 5, snapshotTimeoutMs: 10_000 });
+
+type RequestChannel = CoinbaseChannel | 'heartbeats';
+
+interface PendingRequest {
+  type: 'subscribe' | 'unsubscribe';
+  channel: RequestChannel;
+  products: string[];
+}
+
+interface BookState {
+  readonly sub: UpstreamSubscription;
+  readonly view: SyncedBook;
+  awaiting: boolean;
+  snapshotTimer: TimerHandle;
+}
+
+interface Envelope {
+  channel?: string;
+  timestamp?: string;
+  sequence_num?: number;
+  events?: unknown[];
+  type?: string;
+  message?: string;
+  reason?: string;
+}
+
+interface TickerEvent {
+  tickers?: Array<{ product_id: string; best_bid?: string; best_bid_quantity?: string; best_ask?: string; best_ask_quantity?: string }>;
+}
+
+interface RawTrade {
+  trade_id: string;
+  product_id: string;
+  price: string;
+  size: string;
+  time: string;
+}
+
+interface RawCandle {
+  start: string;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  volume: string;
+  product_id: string;
+}
+
+interface Level2Event {
+  type?: string;
+  product_id?: string;
+  updates?: Array<{ side: string; price_level: string; new_quantity: string }>;
+}
+
+const CHANNEL_OF: Readonly<Record<CoinbaseChannel, Channel>> = { ticker: 'quote', market_trades: 'trade', candles: 'candle', level2: 'book' };
+
+export class CoinbaseAdapter implements ProviderAdapter {
+  private readonly context: AdapterContext;
+  private readonly tuning: CoinbaseTuning;
+  private readonly socket: ResilientSocket;
+  private readonly pacer: SendPacer;
+  private readonly signer: JwtSigner | null;
+  /** channel → products the nodes want */
+  private readonly wanted = new Map<CoinbaseChannel, Set<string>>();
+  /** channel → products asked for on the current socket */
+  private readonly asked = new Map<CoinbaseChannel, Set<string>>();
+  /** `${channel}:${symbol}` → subscription */
+  private readonly subs = new Map<string, UpstreamSubscription>();
+  private readonly books = new Map<string, BookState>();
+  private readonly lastTradeId = new Map<string, number>();
+  private readonly candles = new Map<string, CandleEvent>();
+  private inFlight: PendingRequest[] = [];
+  private idleWaiters: Array<() => void> = [];
+  private lastSeq: number | null = null;
+  private open = false;
+  private flushTimer: TimerHandle = null;
+  private stopped = false;
+  private readonly counters = { gaps: 0, resyncRequests: 0, malformed: 0, requests: 0 };
+
+  constructor(context: AdapterContext, tuning: CoinbaseTuning) {
+    this.context = context;
+    this.tuning = tuning;
+    const { apiKey, apiSecret } = context.settings.credentials;
+    this.signer = apiKey && apiSecret ? createJwtSigner(apiKey, apiSecret) : null;
+    const url = coinbaseUrl(context.settings);
+    this.socket = new ResilientSocket({
+      label: 'coinbase',
+      target: () => ({ url }),
+      staleAfterMs: tuning.staleAfterMs,
+      clock: context.clock,
+      log: context.log,
+      ...(tuning.backoff ? { backoff: tuning.backoff } : {}),
+      onOpen: () => this.handshake(),
+      onMessage: (data) => this.onFrame(data.toString(), context.clock.now()),
+      onState: (change) => {
+        if (change.state !== 'connected') this.connectionGone(change.detail);
+        context.setState(change);
+      },
+    });
+    this.pacer = new SendPacer(context.clock, tuning.messagesPerSecond, (text) => this.socket.send(text));
+  }
+
+  start(): void {
+    this.socket.start();
+  }
+
+  subscribe(subscriptions: readonly UpstreamSubscription[]): void {
+    for (const sub of subscriptions) {
+      const channel = COINBASE_CHANNELS[sub.channel as keyof typeof COINBASE_CHANNELS];
+      if (!channel) continue;
+      this.subs.set(`${channel}:${sub.symbol}`, sub);
+      setOf(this.wanted, channel).add(sub.symbol);
+      if (channel === 'level2' && !this.books.has(sub.symbol)) {
+        this.books.set(sub.symbol, {
+          sub,
+          view: new SyncedBook({ provider: 'coinbase', symbol: sub.symbol, onStatus: (state, detail) => this.context.symbolStatus({ symbol: sub.symbol, channel: 'book', state, detail }) }),
+          awaiting: true,
+          snapshotTimer: null,
+        });
+      }
+    }
+    this.scheduleFlush();
+  }
+
+  unsubscribe(subscriptions: readonly UpstreamSubscription[]): void {
+    for (const sub of subscriptions) {
+      const channel = COINBASE_CHANNELS[sub.channel as keyof typeof COINBASE_CHANNELS];
+      if (!channel || !this.subs.delete(`${channel}:${sub.symbol}`)) continue;
+      this.wanted.get(channel)?.delete(sub.symbol);
+      if (channel === 'level2') this.dropBook(sub.symbol);
+      if (channel === 'market_trades') this.lastTradeId.delete(sub.symbol);
+      if (channel === 'candles') this.candles.delete(sub.symbol);
+    }
+    this.scheduleFlush();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.flushTimer !== null) this.context.clock.clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    for (const symbol of [...this.books.keys()]) this.dropBook(symbol);
+    this.pacer.clear();
+    this.settleAll();
+    await this.socket.close();
+  }
+
+  stats(): Record<string, number> {
+    return { connections: this.socket.openCount, ...this.counters };
+  }
+
+  // ---- subscriptions ------------------------------------------------------------------------
+
+  /** On every open: heartbeats first (Coinbase closes a socket with no subscription within 5 s), then every channel; wait for the answers. */
+  private async handshake(): Promise<void> {
+    this.open = true;
+    this.lastSeq = null;
+    this.asked.clear();
+    this.pacer.clear();
+    this.settleAll();
+    this.request('subscribe', 'heartbeats', []);
+    this.flush();
+    await new Promise<void>((resolve) => {
+      if (this.inFlight.length === 0) resolve();
+      else this.idleWaiters.push(resolve);
+    });
+    for (const state of this.books.values()) if (state.awaiting) this.armSnapshotTimer(state);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer !== null || this.stopped) return;
+    this.flushTimer = this.context.clock.setTimeout(() => {
+      this.flushTimer = null;
+      this.flush();
+    }, 0);
+  }
+
+  /** One subscribe and/or unsubscribe per channel for what changed since the last flush. */
+  private flush(): void {
+    if (!this.open) return;
+    for (const channel of Object.values(COINBASE_CHANNELS)) {
+      const wanted = this.wanted.get(channel) ?? new Set<string>();
+      const asked = setOf(this.asked, channel);
+      const added = [...wanted].filter((product) => !asked.has(product));
+      const removed = [...asked].filter((product) => !wanted.has(product));
+      if (removed.length > 0) this.request('unsubscribe', channel, removed);
+      if (added.length > 0) this.request('subscribe', channel, added);
+    }
+  }
+
+  private request(type: 'subscribe' | 'unsubscribe', channel: RequestChannel, products: string[]): void {
+    if (channel !== 'heartbeats') {
+      const asked = setOf(this.asked, channel);
+      for (const product of products) {
+        if (type === 'subscribe') asked.add(product);
+        else asked.delete(product);
+      }
+    }
+    this.inFlight.push({ type, channel, products });
+    this.counters.requests += 1;
+    const message: Record<string, unknown> = { type, channel };
+    if (channel !== 'heartbeats') message.product_ids = products;
+    if (this.signer) message.jwt = this.signer.token(this.context.clock.now());
+    this.pacer.push(JSON.stringify(message));
+  }
+
+  /** Answer to the oldest request: a cumulative `subscriptions` list. */
+  private acknowledged(events: unknown[]): void {
+    const request = this.inFlight.shift();
+    if (request && request.type === 'subscribe' && request.channel !== 'heartbeats') {
+      const listed = (events[0] as { subscriptions?: Record<string, string[]> } | undefined)?.subscriptions?.[request.channel] ?? [];
+      for (const product of request.products) {
+        if (!listed.includes(product) && !listed.includes(aliasOf(product))) this.refuse(request.channel, product, `Coinbase left ${product} out of its ${request.channel} subscriptions`, 'not in the subscriptions answer');
+      }
+    }
+    this.settleIfIdle();
+  }
+
+  private refused(message: string, reason: string | undefined): void {
+    const request = this.inFlight.shift();
+    const words = reason ? `${message} (${reason})` : message;
+    if (message === 'authentication failure' && this.signer) {
+      this.socket.fail(new MarketError('AUTH', `Coinbase refused the credentials: "${words}"; check the API key name and secret (a CDP key)`, { provider: 'coinbase', reason: words }));
+      return;
+    }
+    if (!request || request.type !== 'subscribe' || request.channel === 'heartbeats') {
+      this.context.error(new MarketError('SUBSCRIPTION', `Coinbase: "${words}"`, { provider: 'coinbase', reason: words }));
+    } else if (request.products.length > 1) {
+      // The refusal names no product: ask for each one alone to find the one at fault.
+      for (const product of request.products) this.request('subscribe', request.channel, [product]);
+    } else {
+      for (const product of request.products) this.refuse(request.channel, product, `Coinbase refused ${request.channel} for ${product}: "${words}"`, words);
+    }
+    this.settleIfIdle();
+  }
+
+  private refuse(channel: CoinbaseChannel, product: string, text: string, reason: string): void {
+    this.asked.get(channel)?.delete(product);
+    if (!this.wanted.get(channel)?.delete(product)) return;
+    this.subs.delete(`${channel}:${product}`);
+    if (channel === 'level2') this.dropBook(product);
+    this.context.error(new MarketError('SUBSCRIPTION', `${text}; check the product id, e.g. BTC-USD`, { provider: 'coinbase', symbol: product, channel: CHANNEL_OF[channel], reason }));
+  }
+
+  private settleIfIdle(): void {
+    if (this.inFlight.length === 0) this.settleAll();
+  }
+
+  private settleAll(): void {
+    this.inFlight = [];
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private connectionGone(detail: string): void {
+    this.open = false;
+    this.pacer.clear();
+    this.settleAll();
+    for (const state of this.books.values()) this.loseBook(state, `connection lost: ${detail}`);
+  }
+
+  // ---- frames -------------------------------------------------------------------------------
+
+  private onFrame(text: string, receivedAt: number): void {
+    let frame: Envelope;
+    try {
+      frame = JSON.parse(text) as Envelope;
+    } catch {
+      this.malformed('a frame that is not JSON');
+      return;
+    }
+    if (frame === null || typeof frame !== 'object') {
+      this.malformed('a frame that is not a JSON object');
+      return;
+    }
+    if (frame.type === 'error') {
+      this.refused(frame.message ?? 'error', frame.reason);
+      return;
+    }
+    const seq = frame.sequence_num;
+    if (typeof seq === 'number') {
+      if (this.lastSeq !== null) {
+        if (seq <= this.lastSeq) return; // out of order: Coinbase says to ignore it
+        if (seq > this.lastSeq + 1) this.sequenceGap(this.lastSeq + 1, seq - 1);
+      }
+      this.lastSeq = seq;
+    }
+    const events = Array.isArray(frame.events) ? frame.events : [];
+    const ts = (frame.timestamp && Date.parse(frame.timestamp)) || receivedAt;
+    switch (frame.channel) {
+      case 'subscriptions':
+        this.acknowledged(events);
+        return;
+      case 'l2_data':
+        for (const event of events) this.level2(event as Level2Event, ts, receivedAt, seq);
+        return;
+      case 'ticker':
+        for (const event of events) this.tickers(event as TickerEvent, ts, receivedAt);
+        return;
+      case 'market_trades':
+        for (const event of events) this.trades(event as { type?: string; trades?: RawTrade[] }, receivedAt);
+        return;
+      case 'candles':
+        for (const event of events) this.candleEvents(event as { type?: string; candles?: RawCandle[] }, ts, receivedAt);
+        return;
+      case 'heartbeats':
+        return;
+      default:
+        if (frame.channel === undefined) this.malformed('a frame without a channel');
+    }
+  }
+
+  /** Messages `first`…`last` never arrived: any of them may have been a book update. */
+  private sequenceGap(first: number, last: number): void {
+    this.counters.gaps += 1;
+    const detail = first === last ? `message ${first} missing` : `messages ${first}…${last} missing`;
+    this.context.log.warn(`coinbase: sequence gap, ${detail}`);
+    const products = [...this.books.keys()];
+    for (const state of this.books.values()) this.loseBook(state, `sequence gap: ${detail}`);
+    this.requestSnapshots(products);
+  }
+
+  /** Unsubscribe and subscribe level2 again: Coinbase answers the subscribe with a fresh snapshot. */
+  private requestSnapshots(products: string[]): void {
+    if (products.length === 0 || !this.open) return;
+    this.counters.resyncRequests += 1;
+    this.request('unsubscribe', 'level2', products);
+    this.request('subscribe', 'level2', products);
+    for (const product of products) {
+      const state = this.books.get(product);
+      if (state) this.armSnapshotTimer(state);
+    }
+  }
+
+  private armSnapshotTimer(state: BookState): void {
+    if (state.snapshotTimer !== null) this.context.clock.clearTimeout(state.snapshotTimer);
+    state.snapshotTimer = this.context.clock.setTimeout(() => {
+      state.snapshotTimer = null;
+      if (state.awaiting && this.books.get(state.sub.symbol) === state) this.requestSnapshots([state.sub.symbol]);
+    }, this.tuning.snapshotTimeoutMs);
+  }
+
+  private loseBook(state: BookState, detail: string): void {
+    state.awaiting = true;
+    state.view.lose(detail);
+  }
+
+  private dropBook(symbol: string): void {
+    const state = this.books.get(symbol);
+    if (!state) return;
+    this.books.delete(symbol);
+    if (state.snapshotTimer !== null) this.context.clock.clearTimeout(state.snapshotTimer);
+    state.snapshotTimer = null;
+  }
+
+  private level2(event: Level2Event, ts: number, receivedAt: number, seq: number | undefined): void {
+    const updates = event.updates ?? [];
+    for (const symbol of this.targets('level2', event.product_id)) {
+      const state = this.books.get(symbol);
+      if (!state) continue;
+      const book = state.view.book;
+      if (event.type === 'snapshot') {
+        book.clear();
+        applyLevels(book.bids, book.asks, updates);
+        if (state.snapshotTimer !== null) this.context.clock.clearTimeout(state.snapshotTimer);
+        state.snapshotTimer = null;
+        state.awaiting = false;
+        if (!state.view.markSynced(`snapshot at sequence ${seq ?? '?'}`)) {
+          this.loseBook(state, 'crossed snapshot');
+          this.requestSnapshots([symbol]);
+          continue;
+        }
+      } else {
+        if (state.awaiting) continue; // from before the snapshot we asked for
+        applyLevels(book.bids, book.asks, updates);
+      }
+      const out = state.view.toEvent(state.sub.depth, ts, receivedAt, seq);
+      if (out) this.context.emit(out);
+      else {
+        state.awaiting = true;
+        this.requestSnapshots([symbol]);
+      }
+    }
+  }
+
+  private tickers(event: TickerEvent, ts: number, receivedAt: number): void {
+    for (const ticker of event.tickers ?? []) {
+      for (const symbol of this.targets('ticker', ticker.product_id)) {
+        const bidSize = numberOrNull(ticker.best_bid_quantity);
+        const askSize = numberOrNull(ticker.best_ask_quantity);
+        const hasBid = bidSize !== null && bidSize > 0 && ticker.best_bid !== undefined;
+        const hasAsk = askSize !== null && askSize > 0 && ticker.best_ask !== undefined;
+        const quote: QuoteEvent = {
+          type: 'quote',
+          provider: 'coinbase',
+          symbol,
+          ts,
+          receivedAt,
+          bid: hasBid ? Number(ticker.best_bid) : null,
+          bidSize: hasBid ? bidSize : null,
+          ask: hasAsk ? Number(ticker.best_ask) : null,
+          askSize: hasAsk ? askSize : null,
+        };
+        this.context.emit(quote);
+      }
+    }
+  }
+
+  /**
+   * The first snapshot is history (trades before the subscription) and is skipped; a later one
+   * (after a reconnect) fills the hole with the trades newer than the last one sent. `side` is
+   * left out: Coinbase's documents call it the maker's side, clients have found it to be the
+   * taker's (coinbase.md A5) — a wrong aggressor is worse than none.
+   */
+  private trades(event: { type?: string; trades?: RawTrade[] }, receivedAt: number): void {
+    const trades = [...(event.trades ?? [])].sort((a, b) => Number(a.trade_id) - Number(b.trade_id));
+    /** symbol → this snapshot is the symbol's first news: history, not sent. */
+    const historyOnly = new Map<string, boolean>();
+    for (const raw of trades) {
+      const id = Number(raw.trade_id);
+      for (const symbol of this.targets('market_trades', raw.product_id)) {
+        const last = this.lastTradeId.get(symbol);
+        if (!historyOnly.has(symbol)) historyOnly.set(symbol, event.type === 'snapshot' && last === undefined);
+        if (last !== undefined && id <= last) continue;
+        this.lastTradeId.set(symbol, id);
+        if (historyOnly.get(symbol)) continue;
+        const price = Number(raw.price);
+        const size = Number(raw.size);
+        if (!(price >= 0 && size >= 0)) {
+          this.malformed(`a trade of ${raw.product_id} without a usable price or size`);
+          continue;
+        }
+        const trade: TradeEvent = { type: 'trade', provider: 'coinbase', symbol, ts: Date.parse(raw.time) || receivedAt, receivedAt, price, size, id: raw.trade_id };
+        this.context.emit(trade);
+      }
+    }
+  }
+
+  /** Candles have no closed flag: a bucket is final when the next one starts, and is sent once more with closed: true. */
+  private candleEvents(event: { type?: string; candles?: RawCandle[] }, ts: number, receivedAt: number): void {
+    const raws = [...(event.candles ?? [])].sort((a, b) => Number(a.start) - Number(b.start));
+    const latest = new Map<string, RawCandle>();
+    for (const raw of raws) latest.set(raw.product_id, raw);
+    const chosen = event.type === 'snapshot' ? [...latest.values()] : raws;
+    for (const raw of chosen) {
+      const start = Number(raw.start) * 1000;
+      for (const symbol of this.targets('candles', raw.product_id)) {
+        const current = this.candles.get(symbol);
+        if (current && start < current.start) continue;
+        if (current && start > current.start) this.context.emit({ ...current, closed: true, ts, receivedAt });
+        const candle: CandleEvent = {
+          type: 'candle',
+          provider: 'coinbase',
+          symbol,
+          ts,
+          receivedAt,
+          interval: '5m',
+          start,
+          end: start + CANDLE_MS,
+          open: Number(raw.open),
+          high: Number(raw.high),
+          low: Number(raw.low),
+          close: Number(raw.close),
+          volume: Number(raw.volume),
+          closed: false,
+        };
+        this.candles.set(symbol, candle);
+        this.context.emit(candle);
+      }
+    }
+  }
+
+  /** Subscribed symbols a message's product id feeds: itself, and X-USDC for X-USD (Coinbase answers -USDC subscriptions with the -USD product, coinbase.md A3). */
+  private targets(channel: CoinbaseChannel, productId: string | undefined): string[] {
+    if (!productId) return [];
+    const wanted = this.wanted.get(channel);
+    if (!wanted) return [];
+    const out: string[] = [];
+    if (wanted.has(productId)) out.push(productId);
+    if (productId.endsWith('-USD') && wanted.has(`${productId}C`)) out.push(`${productId}C`);
+    return out;
+  }
+
+  private malformed(reason: string): void {
+    this.counters.malformed += 1;
+    this.context.log.warn(`coinbase: skipped ${reason}`);
+    this.context.error(new MarketError('PROTOCOL', `Coinbase sent ${reason}; it was skipped`, { provider: 'coinbase' }));
+  }
+}
+
+function applyLevels(bids: SyncedBook['book']['bids'], asks: SyncedBook['book']['asks'], updates: NonNullable<Level2Event['updates']>): void {
+  for (const update of updates) {
+    const side = update.side === 'bid' ? bids : update.side === 'offer' ? asks : null;
+    if (side) side.set(Number(update.price_level), Number(update.new_quantity));
+  }
+}
+
+function aliasOf(product: string): string {
+  return product.endsWith('-USDC') ? product.slice(0, -1) : product;
+}
+
+function numberOrNull(text: string | undefined): number | null {
+  if (text === undefined || text === '') return null;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : null;
+}
+
+function setOf<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
+  let set = map.get(key);
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
+  return set;
+}
