@@ -14,3 +14,7 @@ export { systemClock, type Clock } from './session/clock';
 export { OrderBook, BookSide } from './book/order-book';
 export { getProvider, describeProviders, registerProvider, isPlannedProvider } from './providers/registry';
 export * from './providers/types';
+export { tastytradeProvider } from './providers/tastytrade';
+export { dxfeedProvider, DXFEED_DEMO_ENDPOINT } from './providers/dxfeed';
+export { schwabProvider } from './providers/schwab';
+export { toStreamerOptionSymbol, parseStreamerOptionSymbol } from './providers/dxlink/symbols';

@@ -3,10 +3,16 @@
  * show them, but a config node that selects one reports that it is not available yet.
  */
 import { simProvider } from './sim';
+import { tastytradeProvider } from './tastytrade';
+import { dxfeedProvider } from './dxfeed';
+import { schwabProvider } from './schwab';
 import type { ProviderDefinition, ProviderId, ProviderInfo } from './types';
 
 const available: ProviderDefinition[] = [
   simProvider,
+  tastytradeProvider,
+  dxfeedProvider,
+  schwabProvider,
 ];
 
 const planned: ReadonlyArray<{ id: ProviderId; label: string }> = [
@@ -17,9 +23,6 @@ const planned: ReadonlyArray<{ id: ProviderId; label: string }> = [
   { id: 'alpaca', label: 'Alpaca' },
   { id: 'finnhub', label: 'Finnhub' },
   { id: 'polygon', label: 'Polygon' },
-  { id: 'tastytrade', label: 'tastytrade (DXLink)' },
-  { id: 'dxfeed', label: 'dxFeed (DXLink)' },
-  { id: 'schwab', label: 'Charles Schwab' },
   { id: 'thetadata', label: 'Theta Data' },
   { id: 'ibkr', label: 'Interactive Brokers' },
 ];
