@@ -43,7 +43,7 @@ export class SchwabDecoder {
    * `receivedAt` is local time; `timestamp` (server time, ms) stands in for exchange time where
    * an item has none.
    */
-  decode(entry: { service?: unknown; timestamp?: unknown; content?: unknown }, receivedAt: number): MarketEvent[] {
+  decode(entry: { service?: unknown; timestamp?: unknown; command?: unknown; content?: unknown }, receivedAt: number): MarketEvent[] {
     const service = entry.service;
     const serverTs = typeof entry.timestamp === 'number' && entry.timestamp > 0 ? entry.timestamp : receivedAt;
     if (!Array.isArray(entry.content)) return [];
