@@ -210,6 +210,7 @@ export class DxlinkStream {
     } else if (state === DXLinkConnectionState.CONNECTED) {
       this.clearTimer('authTimer');
       this.libraryAttempts = 0;
+      this.lastProblem = '';
       this.everConnected = true;
       this.context.setState({ state: 'connected', detail: 'connected' });
       this.stableTimer = this.context.clock.setTimeout(() => {
@@ -250,9 +251,6 @@ export class DxlinkStream {
     if (this.stopped) return;
     this.lastProblem = `${error.type}: ${error.message}`;
     this.context.log.info(`${this.options.provider}: ${this.lastProblem}`);
-    if (error.type === 'TIMEOUT' && this.client?.getConnectionState() === DXLinkConnectionState.CONNECTED) {
-      this.context.setState({ state: 'stale', detail: error.message });
-    }
     if ((error.type === 'UNKNOWN' || error.type === 'TIMEOUT') && this.client?.getConnectionState() !== DXLinkConnectionState.NOT_CONNECTED) {
       // Each failed attempt ends with one of these; the library then waits attempts × 1 s.
       this.libraryAttempts += 1;

@@ -33,7 +33,7 @@ export async function requestSchwabAccessToken(base: string, clientId: string, c
       'Content-Type': 'application/x-www-form-urlencoded',
     },
     body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
-  }, clock, 'the token refresh');
+  }, 'the token refresh');
   const token = body.access_token;
   if (typeof token !== 'string' || !token) throw protocolError('the token answer has no access_token');
   const lifetimeS = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_ACCESS_LIFETIME_S;
@@ -41,8 +41,8 @@ export async function requestSchwabAccessToken(base: string, clientId: string, c
 }
 
 /** GET /trader/v1/userPreference: streamerInfo[0] has the socket URL and the ids LOGIN needs. */
-export async function requestStreamerInfo(base: string, accessToken: string, clock: Clock): Promise<StreamerInfo> {
-  const body = await callJson(`${base}/trader/v1/userPreference`, { method: 'GET', headers: { Authorization: `Bearer ${accessToken}` } }, clock, 'the user preference request');
+export async function requestStreamerInfo(base: string, accessToken: string): Promise<StreamerInfo> {
+  const body = await callJson(`${base}/trader/v1/userPreference`, { method: 'GET', headers: { Authorization: `Bearer ${accessToken}` } }, 'the user preference request');
   const info = Array.isArray(body.streamerInfo) ? (body.streamerInfo[0] as Record<string, unknown> | undefined) : undefined;
   const fields = ['streamerSocketUrl', 'schwabClientCustomerId', 'schwabClientCorrelId', 'schwabClientChannel', 'schwabClientFunctionId'] as const;
   const missing = fields.filter((name) => typeof info?.[name] !== 'string' || info[name] === '');
@@ -50,19 +50,17 @@ export async function requestStreamerInfo(base: string, accessToken: string, clo
   return info as unknown as StreamerInfo;
 }
 
-async function callJson(url: string, init: { method: string; headers: Record<string, string>; body?: string }, clock: Clock, what: string): Promise<Record<string, unknown>> {
-  const abort = new AbortController();
-  const timer = clock.setTimeout(() => abort.abort(), REQUEST_TIMEOUT_MS);
+async function callJson(url: string, init: { method: string; headers: Record<string, string>; body?: string }, what: string): Promise<Record<string, unknown>> {
+  // A real-time timeout: it bounds network I/O, which fake time in tests does not drive.
+  const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
   let response: Response;
   let text: string;
   try {
-    response = await fetch(url, { ...init, headers: { Accept: 'application/json', ...init.headers }, signal: abort.signal });
+    response = await fetch(url, { ...init, headers: { Accept: 'application/json', ...init.headers }, signal });
     text = await response.text();
   } catch (err) {
-    const reason = abort.signal.aborted ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s` : err instanceof Error ? err.message : String(err);
+    const reason = signal.aborted ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s` : err instanceof Error ? err.message : String(err);
     throw new MarketError('NETWORK', `schwab: ${what} failed: ${reason}`, { provider: 'schwab', reason });
-  } finally {
-    clock.clearTimeout(timer);
   }
   const body = parseObject(text);
   if (response.ok) {

@@ -90,7 +90,7 @@ export class SchwabTokens {
   async streamerInfo(): Promise<StreamerInfo> {
     const { token } = await this.accessToken();
     this.counters.preferenceRequests += 1;
-    return requestStreamerInfo(this.options.restBase, token, this.options.context.clock);
+    return requestStreamerInfo(this.options.restBase, token);
   }
 
   /**

@@ -32,6 +32,8 @@ interface Connection {
   lastSentAt: number;
   channels: Map<number, FeedChannel>;
   received: DxFrame[];
+  /** Sends nothing any more (a stalled peer that keeps the socket open). */
+  stalled: boolean;
 }
 
 export interface FakeDxlinkOptions {
@@ -66,8 +68,6 @@ export class FakeDxlinkServer {
   /** AUTH messages received, and how many were refused. */
   authAttempts = 0;
   authRejections = 0;
-  /** When true, nothing is sent (KEEPALIVE included) while sockets stay open. */
-  stalled = false;
   /** When set, FEED_SETUP gets this format whatever the client asked (§9: servers ignore the request). */
   forceFormat: 'FULL' | 'COMPACT' | null = null;
   /** When true, FEED_CONFIG lists each type's fields in reverse order of the request: COMPACT order is the server's. */
@@ -148,6 +148,11 @@ export class FakeDxlinkServer {
     }
   }
 
+  /** The open sockets go silent (KEEPALIVE included) but stay open; new connections work. */
+  stallAll(): void {
+    for (const connection of this.live) connection.stalled = true;
+  }
+
   /** Drops every socket without a close frame, like a network failure. */
   dropAll(): void {
     for (const connection of this.live) connection.socket.terminate();
@@ -164,7 +169,7 @@ export class FakeDxlinkServer {
     this.connections += 1;
     const received: DxFrame[] = [];
     this.frames.push(received);
-    const connection: Connection = { socket, authorized: false, setupDone: false, clientKeepaliveTimeoutS: 60, lastHeardAt: Date.now(), lastSentAt: Date.now(), channels: new Map(), received };
+    const connection: Connection = { socket, authorized: false, setupDone: false, clientKeepaliveTimeoutS: 60, lastHeardAt: Date.now(), lastSentAt: Date.now(), channels: new Map(), received, stalled: false };
     this.live.add(connection);
     socket.on('message', (data) => this.handle(connection, data.toString()));
     socket.on('close', () => this.live.delete(connection));
@@ -276,7 +281,7 @@ export class FakeDxlinkServer {
   }
 
   private send(connection: Connection, frame: DxFrame): void {
-    if (this.stalled || connection.socket.readyState !== connection.socket.OPEN) return;
+    if (connection.stalled || connection.socket.readyState !== connection.socket.OPEN) return;
     connection.lastSentAt = Date.now();
     connection.socket.send(JSON.stringify(frame));
   }
@@ -307,11 +312,14 @@ function subscribe(channel: FeedChannel, frame: DxFrame): void {
   }
 }
 
+/** Text fields: sent as "" when absent (numbers as "NaN"). */
+const TEXT_FIELDS = new Set(['eventType', 'eventSymbol', 'bidExchangeCode', 'askExchangeCode', 'exchangeCode', 'aggressorSide', 'exchangeSaleConditions', 'type', 'description', 'tickDirection']);
+
 /** FEED_DATA payload for events of one type: COMPACT values in the channel's field order ("NaN" for anything missing), or FULL objects. */
 function encode(channel: FeedChannel, type: string, records: DxEventRecord[]): unknown[] {
   const fields = channel.eventFields[type] ?? ['eventType', 'eventSymbol', ...Object.keys(records[0]!).filter((k) => k !== 'eventType' && k !== 'eventSymbol')];
   if (channel.format === 'FULL') {
     return records.map((record) => Object.fromEntries(fields.filter((f) => record[f] !== undefined).map((f) => [f, record[f]])));
   }
-  return [type, records.flatMap((record) => fields.map((f) => (record[f] === undefined ? 'NaN' : record[f])))];
+  return [type, records.flatMap((record) => fields.map((f) => (record[f] !== undefined ? record[f] : TEXT_FIELDS.has(f) ? '' : 'NaN')))];
 }

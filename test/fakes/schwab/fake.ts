@@ -38,6 +38,7 @@ interface StreamConnection {
   /** service:key → the image this connection has been sent (LEVELONE change delivery). */
   images: Map<string, Fields>;
   received: Array<Record<string, unknown>>;
+  stalled: boolean;
 }
 
 const LEVEL_ONE = new Set(['LEVELONE_EQUITIES', 'LEVELONE_OPTIONS', 'LEVELONE_FUTURES', 'LEVELONE_FUTURES_OPTIONS', 'LEVELONE_FOREX']);
@@ -67,7 +68,6 @@ export class FakeSchwab {
   denyLogin: { code: number; msg: string } | null = null;
   /** More keys than this on one service → code 19 REACHED_SYMBOL_LIMIT. */
   symbolLimit = Infinity;
-  stalled = false;
 
   private constructor(options: FakeSchwabOptions) {
     const now = options.now ?? Date.now;
@@ -142,6 +142,11 @@ export class FakeSchwab {
     for (const connection of this.live) if (connection.loggedIn) this.send(connection, { notify: [{ heartbeat: String(this.options.now()) }] });
   }
 
+  /** The open sockets go silent (heartbeats included) but stay open; new connections work. */
+  stallAll(): void {
+    for (const connection of this.live) connection.stalled = true;
+  }
+
   dropAll(): void {
     for (const connection of this.live) connection.socket.terminate();
   }
@@ -201,7 +206,7 @@ export class FakeSchwab {
     this.connections += 1;
     const received: Array<Record<string, unknown>> = [];
     this.commands.push(received);
-    const connection: StreamConnection = { socket, loggedIn: false, subscriptions: new Map(), images: new Map(), received };
+    const connection: StreamConnection = { socket, loggedIn: false, subscriptions: new Map(), images: new Map(), received, stalled: false };
     this.live.add(connection);
     socket.on('message', (data) => this.handleFrame(connection, data.toString()));
     socket.on('close', () => this.live.delete(connection));
@@ -301,7 +306,7 @@ export class FakeSchwab {
   }
 
   private send(connection: StreamConnection, frame: Record<string, unknown>): void {
-    if (this.stalled || connection.socket.readyState !== connection.socket.OPEN) return;
+    if (connection.stalled || connection.socket.readyState !== connection.socket.OPEN) return;
     connection.socket.send(JSON.stringify(frame));
   }
 }
