@@ -138,7 +138,8 @@ export class DxlinkStream {
     for (const name of ['retryTimer', 'authTimer', 'stableTimer', 'reopenTimer'] as const) this.clearTimer(name);
     const client = this.client;
     this.client = null;
-    this.channel?.close();
+    // No CHANNEL_CANCEL: closing the connection ends the channel, and the library re-arms its
+    // KEEPALIVE timer on every send, even on a closed connection (it would then run forever).
     this.channel = null;
     if (client) {
       client.removeConnectionStateChangeListener(this.onConnectionState);
