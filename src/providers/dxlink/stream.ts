@@ -88,6 +88,8 @@ export class DxlinkStream {
   private disconnecting = false;
   private everConnected = false;
   private authStatesThisAttempt = 0;
+  /** AUTH went out on this attempt's socket (so a give-up after it is about the token, not the network). */
+  private authSentThisAttempt = false;
   private libraryAttempts = 0;
   private lastProblem = '';
   private retryTimer: TimerHandle = null;
@@ -169,6 +171,7 @@ export class DxlinkStream {
     if (access.token !== undefined) client.setAuthToken(access.token);
     this.pendingToken = undefined;
     this.authStatesThisAttempt = 0;
+    this.authSentThisAttempt = false;
     this.counters.connections += 1;
     this.context.log.debug(`${this.options.provider}: connecting to ${redactUrl(access.url)}`);
     try {
@@ -203,6 +206,7 @@ export class DxlinkStream {
     if (state === DXLinkConnectionState.CONNECTING) {
       this.applyPendingToken();
       this.authStatesThisAttempt = 0;
+      this.authSentThisAttempt = false;
       if (prev === DXLinkConnectionState.CONNECTED) {
         this.clearTimer('stableTimer');
         this.counters.libraryReconnects += 1;
@@ -219,9 +223,10 @@ export class DxlinkStream {
         this.backoff.reset();
       }, this.backoff.resetAfterMs);
     } else if (state === DXLinkConnectionState.NOT_CONNECTED) {
-      // The library stopped trying: it does so when the socket closes while unauthorized.
+      // The library stopped trying: it does so when a socket closes while unauthorized, which
+      // includes a first connection that never opened (its auth state starts UNAUTHORIZED).
       this.clearTimer('authTimer');
-      const refused = this.tokenInUse && this.client?.getAuthState() !== DXLinkAuthState.AUTHORIZED;
+      const refused = this.tokenInUse && this.authSentThisAttempt && this.client?.getAuthState() !== DXLinkAuthState.AUTHORIZED;
       this.retryLater(refused ? this.authError(this.lastProblem || 'the server closed the connection before authorizing') : this.networkError(this.lastProblem || 'connection closed'));
     }
   };
@@ -229,6 +234,7 @@ export class DxlinkStream {
   private readonly onAuthState = (state: DXLinkAuthState, prev: DXLinkAuthState): void => {
     if (this.stopped || this.disconnecting) return;
     if (state === DXLinkAuthState.AUTHORIZING) {
+      this.authSentThisAttempt = true;
       this.clearTimer('authTimer');
       this.authTimer = this.context.clock.setTimeout(() => {
         this.authTimer = null;

@@ -45,6 +45,8 @@ export interface FakeDxlinkOptions {
   keepaliveIntervalMs?: number;
   /** Time source for token expiry (tests pass their fake clock). */
   now?: () => number;
+  /** Listen on this port (default: an ephemeral one). */
+  port?: number;
 }
 
 /** Default field lists when the client asks for none (§10 item 5). */
@@ -58,7 +60,7 @@ const DEFAULT_FIELDS: Record<string, string[]> = {
 export class FakeDxlinkServer {
   readonly http: http.Server;
   private readonly wss: WebSocketServer;
-  private readonly options: Required<Omit<FakeDxlinkOptions, 'now'>> & { now: () => number };
+  private readonly options: Required<Omit<FakeDxlinkOptions, 'now' | 'port'>> & { now: () => number };
   private readonly live = new Set<Connection>();
   private timer: NodeJS.Timeout | null = null;
   /** Token → expiry (epoch ms on options.now). */
@@ -76,7 +78,8 @@ export class FakeDxlinkServer {
   readonly frames: DxFrame[][] = [];
 
   private constructor(options: FakeDxlinkOptions) {
-    this.options = { requireAuth: true, keepaliveTimeoutS: 60, keepaliveIntervalMs: 30_000, now: Date.now, ...options };
+    const { port: _port, ...rest } = options;
+    this.options = { requireAuth: true, keepaliveTimeoutS: 60, keepaliveIntervalMs: 30_000, now: Date.now, ...rest };
     this.http = http.createServer();
     this.wss = new WebSocketServer({ noServer: true });
     // Any path, with or without the dxlink-ws subprotocol (§1, §10 item 1).
@@ -85,14 +88,14 @@ export class FakeDxlinkServer {
 
   static async start(options: FakeDxlinkOptions = {}): Promise<FakeDxlinkServer> {
     const server = new FakeDxlinkServer(options);
-    await new Promise<void>((resolve) => server.http.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.http.listen(options.port ?? 0, '127.0.0.1', resolve));
+    server.url = `ws://127.0.0.1:${(server.http.address() as AddressInfo).port}/realtime`;
     server.timer = setInterval(() => server.checkKeepalive(), 200);
     return server;
   }
 
-  get url(): string {
-    return `ws://127.0.0.1:${(this.http.address() as AddressInfo).port}/realtime`;
-  }
+  /** Set once listening; kept after close (a test may restart a server on the same port). */
+  url = '';
 
   /** Sockets open now. */
   get openSockets(): number {

@@ -196,6 +196,23 @@ describe('tastytrade provider (fake REST + fake DXLink)', function () {
     assert.equal(s.status.state, 'connected', 'an informational ERROR does not drop the stream');
   });
 
+  it('shows an unreachable DXLink server as reconnecting (not an auth error) and connects once it is there', async () => {
+    const { session: s, user } = await setUp();
+    const port = Number(new URL(dxlink.url).port);
+    const down = dxlink;
+    await down.close();
+    s.subscribe('u1', [{ channel: 'quote', symbol: 'SPY' }]);
+    await waitFor(() => user.statuses.some((st) => st.state === 'reconnecting'), 'reconnecting');
+    const status = user.statuses.find((st) => st.state === 'reconnecting')!;
+    assert.match(status.detail, /Unable to connect/);
+    assert.ok(!user.statuses.some((st) => st.state === 'error') && user.errors.length === 0, 'no auth error for a network failure');
+    dxlink = await FakeDxlinkServer.start({ now: time.clock.now, port });
+    // The REST fake registered the quote token with the server it was started with.
+    for (const [token, expiresAt] of down.tokens) dxlink.tokens.set(token, expiresAt);
+    await time.tickAsync(status.retryInMs!);
+    await waitFor(() => s.status.state === 'connected' && dxlink.subscriptions().length === 1, 'connected');
+  });
+
   it('leaves no socket open after close', async () => {
     const { session: s } = await setUp();
     s.subscribe('u1', [{ channel: 'quote', symbol: 'SPY' }]);
