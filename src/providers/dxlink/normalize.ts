@@ -107,9 +107,19 @@ export function normalizeDxRecord(record: DxRecord, context: NormalizeContext): 
   }
 }
 
+/** Option fields per symbol, parsed once (the set is bounded by what was subscribed). */
+const optionCache = new Map<string, OptionInfo | null>();
+
 function optionOf(symbol: string): OptionInfo | undefined {
-  const parts = parseOccSymbol(symbol);
-  return parts ? optionInfoFromOcc(parts) : undefined;
+  let info = optionCache.get(symbol);
+  if (info === undefined) {
+    const parts = parseOccSymbol(symbol);
+    info = parts ? optionInfoFromOcc(parts) : null;
+    if (optionCache.size > 10_000) optionCache.clear();
+    optionCache.set(symbol, info);
+  }
+  // A copy: events are handed to user code, which may change them.
+  return info ? { ...info } : undefined;
 }
 
 /** The first field holding a usable time (> 0), epoch ms; `max` fields are combined (bid and ask times). */

@@ -7,7 +7,7 @@
  * not the guide's, §4.6).
  */
 import type { BookLevel, MarketEvent, OptionInfo } from '../../model/events';
-import { optionInfoFromOcc, parseOccSymbol, toOccSymbol } from '../../model/occ';
+import { formatOccSymbol, optionInfoFromOcc, parseOccSymbol, type OccParts } from '../../model/occ';
 
 export type SchwabService = 'LEVELONE_EQUITIES' | 'LEVELONE_OPTIONS' | 'CHART_EQUITY' | 'NASDAQ_BOOK' | 'NYSE_BOOK' | 'OPTIONS_BOOK';
 
@@ -79,8 +79,12 @@ export class SchwabDecoder {
 
   private merge(service: string, item: Item): { image: Item; changed: Set<string> } {
     const key = `${service}:${String(item.key)}`;
-    const image = { ...(this.images.get(key) ?? {}), ...item };
-    this.images.set(key, image);
+    let image = this.images.get(key);
+    if (!image) {
+      image = {};
+      this.images.set(key, image);
+    }
+    Object.assign(image, item);
     return { image, changed: new Set(Object.keys(item)) };
   }
 
@@ -108,7 +112,7 @@ export class SchwabDecoder {
 
   private levelOneOption(item: Item, serverTs: number, receivedAt: number): MarketEvent[] {
     const { image: m, changed } = this.merge('LEVELONE_OPTIONS', item);
-    const symbol = toOccSymbol(String(item.key)) ?? String(item.key);
+    const symbol = occSymbolOf(String(item.key));
     const option = optionOf(symbol, num(m['13']));
     const base = option ? { provider: this.provider, symbol, receivedAt, option } : { provider: this.provider, symbol, receivedAt };
     const events: MarketEvent[] = [];
@@ -145,7 +149,7 @@ export class SchwabDecoder {
   }
 
   private book(item: Item, serverTs: number, receivedAt: number): MarketEvent | null {
-    const symbol = toOccSymbol(String(item.key)) ?? String(item.key);
+    const symbol = occSymbolOf(String(item.key));
     const bids = levels(item['2']).sort((a, b) => b[0] - a[0]);
     const asks = levels(item['3']).sort((a, b) => a[0] - b[0]);
     const ts = num(item['1']);
@@ -168,8 +172,27 @@ function levels(raw: unknown): BookLevel[] {
   return out;
 }
 
+/** Parsed OCC symbols (null: not an option), once per key; the set is bounded by what was subscribed. */
+const occCache = new Map<string, OccParts | null>();
+
+function occParts(key: string): OccParts | null {
+  let parts = occCache.get(key);
+  if (parts === undefined) {
+    parts = parseOccSymbol(key);
+    if (occCache.size > 10_000) occCache.clear();
+    occCache.set(key, parts);
+  }
+  return parts;
+}
+
+/** Schwab's option key as the canonical OCC symbol (they agree when Schwab pads the root to six). */
+function occSymbolOf(key: string): string {
+  const parts = occParts(key);
+  return parts ? formatOccSymbol(parts) : key;
+}
+
 function optionOf(symbol: string, multiplier: number | null): OptionInfo | undefined {
-  const parts = parseOccSymbol(symbol);
+  const parts = occParts(symbol);
   return parts ? optionInfoFromOcc(parts, multiplier !== null && multiplier > 0 ? multiplier : 100) : undefined;
 }
 
