@@ -20,11 +20,10 @@ import {
   type DXLinkChannelMessage,
   type DXLinkError,
   type DXLinkWebSocketClient,
-  type DXLinkWebSocketClientConfig,
 } from '@dxfeed/dxlink-api';
 import { parseOccSymbol } from '../../model/occ';
 import { MarketError, redactUrl } from '../../model/errors';
-import { Backoff, type BackoffPolicy } from '../../session/backoff';
+import { Backoff } from '../../session/backoff';
 import type { TimerHandle } from '../../session/clock';
 import { asMarketError } from '../../session/resilient-socket';
 import type { AdapterContext, UpstreamSubscription } from '../types';
@@ -51,10 +50,6 @@ export interface DxlinkStreamOptions {
   /** The server refused the token: forget it so that access() fetches a new one. */
   onTokenRejected?(): void;
   tradeEvent: TradeEventType;
-  backoff?: Partial<BackoffPolicy>;
-  random?: () => number;
-  /** Library settings (tests shorten the timeouts). */
-  clientConfig?: Partial<DXLinkWebSocketClientConfig>;
 }
 
 interface DxSubscription {
@@ -101,7 +96,7 @@ export class DxlinkStream {
   constructor(options: DxlinkStreamOptions) {
     this.options = options;
     this.context = options.context;
-    this.backoff = new Backoff(options.backoff, options.random);
+    this.backoff = new Backoff();
   }
 
   start(): void {
@@ -177,6 +172,8 @@ export class DxlinkStream {
     try {
       client.connect(access.url);
     } catch (err) {
+      // The library keeps a connector for a URL it could not open; forget it so the retry opens anew.
+      this.disconnect();
       this.retryLater(new MarketError('CONFIG', `${this.options.provider}: cannot open ${redactUrl(access.url)}: ${err instanceof Error ? err.message : String(err)}`, { provider: this.options.provider }));
       return;
     }
@@ -185,7 +182,7 @@ export class DxlinkStream {
 
   private ensureClient(): DXLinkWebSocketClient {
     if (this.client) return this.client;
-    const client = createDxlinkClient({ logLevel: DXLinkLogLevel.ERROR, ...this.options.clientConfig });
+    const client = createDxlinkClient({ logLevel: DXLinkLogLevel.ERROR });
     client.addConnectionStateChangeListener(this.onConnectionState);
     client.addAuthStateChangeListener(this.onAuthState);
     client.addErrorListener(this.onError);

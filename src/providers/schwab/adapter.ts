@@ -8,7 +8,6 @@ import type { Channel } from '../../model/events';
 import { MarketError } from '../../model/errors';
 import { parseOccSymbol } from '../../model/occ';
 import { ResilientSocket } from '../../session/resilient-socket';
-import type { BackoffPolicy } from '../../session/backoff';
 import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../types';
 import { SCHWAB_FIELDS, SchwabDecoder, type SchwabService } from './decode';
 import type { StreamerInfo } from './rest';
@@ -17,9 +16,6 @@ import { SchwabTokens } from './tokens';
 export interface SchwabAdapterOptions {
   restBase: string;
   equityBook: 'NASDAQ_BOOK' | 'NYSE_BOOK';
-  /** No frame (heartbeats included) for this long → reconnect. */
-  staleAfterMs?: number;
-  backoff?: Partial<BackoffPolicy>;
 }
 
 interface Command {
@@ -39,7 +35,7 @@ interface ResponseItem {
 }
 
 /** Heartbeat cadence is undocumented (§2); a minute of silence is well past any seen. */
-const DEFAULT_STALE_AFTER_MS = 60_000;
+const STALE_AFTER_MS = 60_000;
 /** Codes after which Schwab closes the socket (§3.1). */
 const CLOSING_CODES = new Set([3, 12, 30]);
 
@@ -76,8 +72,7 @@ export class SchwabAdapter implements ProviderAdapter {
       label: 'schwab',
       clock: context.clock,
       log: context.log,
-      staleAfterMs: options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS,
-      ...(options.backoff ? { backoff: options.backoff } : {}),
+      staleAfterMs: STALE_AFTER_MS,
       target: async () => {
         this.streamer = await this.tokens.streamerInfo();
         return { url: context.settings.endpoint || this.streamer.streamerSocketUrl };
