@@ -23,8 +23,6 @@ export const SCHWAB_FIELDS: Readonly<Record<SchwabService, string>> = {
   OPTIONS_BOOK: '0,1,2,3',
 };
 
-export const BOOK_SERVICES: readonly SchwabService[] = ['NASDAQ_BOOK', 'NYSE_BOOK', 'OPTIONS_BOOK'];
-
 type Item = Record<string, unknown>;
 
 const CHART_INTERVAL_MS = 60_000;

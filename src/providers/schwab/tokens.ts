@@ -14,7 +14,7 @@ import type { TimerHandle } from '../../session/clock';
 import type { AdapterContext } from '../types';
 import { requestSchwabAccessToken, requestStreamerInfo, type SchwabAccessToken, type StreamerInfo } from './rest';
 
-export const REFRESH_TOKEN_LIFETIME_MS = 7 * 86_400_000;
+const REFRESH_TOKEN_LIFETIME_MS = 7 * 86_400_000;
 const WARN_BEFORE_MS = 86_400_000;
 const WARN_REPEAT_MS = 6 * 3_600_000;
 const ACCESS_REFRESH_EARLY_MS = 5 * 60_000;

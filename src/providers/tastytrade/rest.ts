@@ -12,7 +12,7 @@ const REQUEST_TIMEOUT_MS = 15_000;
 /** Access tokens last 15 minutes when the response does not say (§2.1). */
 const DEFAULT_ACCESS_LIFETIME_S = 900;
 /** Quote tokens last 24 hours (§2.2). */
-export const QUOTE_TOKEN_LIFETIME_MS = 24 * 3_600_000;
+const QUOTE_TOKEN_LIFETIME_MS = 24 * 3_600_000;
 
 export interface AccessToken {
   token: string;
