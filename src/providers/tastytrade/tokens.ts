@@ -85,27 +85,23 @@ export class TastytradeTokens {
     const token = await requestAccessToken(restBase, clientSecret, refreshToken, context.clock);
     this.counters.accessTokens += 1;
     this.access = { ...token, renewAt: renewAt(context.clock.now(), token.expiresAt, ACCESS_REFRESH_EARLY_MS) };
-    this.scheduleAccessRefresh();
+    this.scheduleAccessRefresh(this.access.renewAt - context.clock.now());
     return token;
   }
 
-  private scheduleAccessRefresh(): void {
+  /** Refreshes the access token after `delayMs`; a failure other than a refusal is retried with backoff. */
+  private scheduleAccessRefresh(delayMs: number): void {
     const clock = this.options.context.clock;
     clock.clearTimeout(this.accessTimer);
-    if (this.stopped || !this.access) return;
+    if (this.stopped) return;
     this.accessTimer = clock.setTimeout(() => {
       this.accessTimer = null;
       this.access = null;
-      this.accessToken().then(() => this.retry.reset(), (err: unknown) => this.scheduledRefreshFailed(err, () => this.scheduleAccessRetry()));
-    }, Math.max(0, this.access.renewAt - clock.now()));
-  }
-
-  private scheduleAccessRetry(): void {
-    const clock = this.options.context.clock;
-    this.accessTimer = clock.setTimeout(() => {
-      this.accessTimer = null;
-      this.accessToken().then(() => this.retry.reset(), (err: unknown) => this.scheduledRefreshFailed(err, () => this.scheduleAccessRetry()));
-    }, this.retry.next());
+      this.accessToken().then(
+        () => this.retry.reset(),
+        (err: unknown) => this.scheduledRefreshFailed(err, () => this.scheduleAccessRefresh(this.retry.next())),
+      );
+    }, Math.max(0, delayMs));
   }
 
   private scheduleQuoteRenewal(): void {
