@@ -21,3 +21,7 @@ export { createKrakenProvider, krakenProvider, type KrakenTuning } from './provi
 export { getProvider, describeProviders, registerProvider, isPlannedProvider } from './providers/registry';
 export * from './providers/types';
 export * from './analytics';
+export { tastytradeProvider } from './providers/tastytrade';
+export { dxfeedProvider, DXFEED_DEMO_ENDPOINT } from './providers/dxfeed';
+export { schwabProvider } from './providers/schwab';
+export { toStreamerOptionSymbol, parseStreamerOptionSymbol } from './providers/dxlink/symbols';

@@ -99,7 +99,41 @@ export = function (RED: NodeAPI): void {
   RED.httpAdmin.get('/market-stream/providers', RED.auth.needsPermission('market-provider.read'), (_req, res) => {
     res.json(describeProviders());
   });
+
+  // Config nodes have no status dot: the dialog asks the deployed node how it is doing.
+  RED.httpAdmin.get('/market-stream/provider-status/:id', RED.auth.needsPermission('market-provider.read'), (req, res) => {
+    const node = RED.nodes.getNode(String(req.params.id)) as ProviderConfigNode | null;
+    if (!node || node.type !== 'market-provider') {
+      res.status(404).json({ error: 'not deployed' });
+      return;
+    }
+    res.json(providerStatus(node, Date.now()));
+  });
 };
+
+/**
+ * What the config dialog shows about a deployed provider node: its connection state and, for
+ * providers whose adapter reports `refreshTokenExpiresAt` (Schwab), the refresh token's time left.
+ * Never a credential.
+ */
+function providerStatus(node: ProviderConfigNode, now: number): Record<string, unknown> {
+  if (!node.session) return { state: 'error', detail: node.configError?.message ?? 'not configured' };
+  const status: Record<string, unknown> = { state: node.session.status.state, detail: node.session.status.detail, users: node.session.userCount };
+  const adapter = node.session.stats().adapter;
+  const expiresAt = adapter.refreshTokenExpiresAt;
+  if (typeof expiresAt === 'number') {
+    const leftMs = expiresAt - now;
+    status.refreshToken = {
+      expiresAt: new Date(expiresAt).toISOString(),
+      daysLeft: Math.max(0, Math.floor(leftMs / 86_400_000)),
+      hoursLeft: Math.max(0, Math.floor((leftMs % 86_400_000) / 3_600_000)),
+      expired: leftMs <= 0,
+      // false: counted from the token's first use in this Node-RED (set options.refreshTokenIssuedAt to be exact).
+      issuedAtSet: adapter.refreshTokenIssuedAtSet === 1,
+    };
+  }
+  return status;
+}
 
 function parseOptions(raw: unknown): Record<string, unknown> {
   if (raw === undefined || raw === null || raw === '') return {};

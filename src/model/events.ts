@@ -130,7 +130,43 @@ export interface SummaryEvent extends EventBase {
   vwap?: number | null;
 }
 
-export type MarketEvent = QuoteEvent | TradeEvent | CandleEvent | BookEvent | GreeksEvent | SummaryEvent;
+/**
+ * Extension (DXLink `TheoPrice`): the provider's theoretical option price and the model inputs
+ * behind it. Delivered on the `greeks` channel.
+ */
+export interface TheoEvent extends EventBase {
+  type: 'theo';
+  /** Theoretical option price. */
+  price: number | null;
+  underlyingPrice: number | null;
+  delta: number | null;
+  gamma: number | null;
+  /** Dividend yield used by the model (fraction). */
+  dividend?: number | null;
+  /** Interest rate used by the model (fraction). */
+  interest?: number | null;
+}
+
+/**
+ * Extension (DXLink `Underlying`): option-implied statistics of an underlying (not of one
+ * contract). Delivered on the `greeks` channel when an underlying symbol is subscribed.
+ */
+export interface UnderlyingEvent extends EventBase {
+  type: 'underlying';
+  /** 30-day implied volatility of the underlying's options, fraction. */
+  volatility: number | null;
+  /** Front-month implied volatility, fraction. */
+  frontVolatility?: number | null;
+  /** Back-month implied volatility, fraction. */
+  backVolatility?: number | null;
+  /** Day's call volume (contracts). */
+  callVolume?: number | null;
+  /** Day's put volume (contracts). */
+  putVolume?: number | null;
+  putCallRatio?: number | null;
+}
+
+export type MarketEvent = QuoteEvent | TradeEvent | CandleEvent | BookEvent | GreeksEvent | SummaryEvent | TheoEvent | UnderlyingEvent;
 export type MarketEventType = MarketEvent['type'];
 
 /** Which subscription channel an event type is delivered on. Extension types map onto a base channel. */
@@ -141,6 +177,9 @@ export const EVENT_CHANNEL: Readonly<Record<MarketEventType, Channel>> = {
   book: 'book',
   greeks: 'greeks',
   summary: 'summary',
+  // Extensions ride on the channel a user would tick for them: model and volatility values.
+  theo: 'greeks',
+  underlying: 'greeks',
 };
 
 export const CONNECTION_STATES = ['connecting', 'connected', 'reconnecting', 'stale', 'error', 'closed'] as const;

@@ -6,6 +6,9 @@ import { simProvider } from './sim';
 import { binanceProvider } from './binance';
 import { coinbaseProvider } from './coinbase';
 import { krakenProvider } from './kraken';
+import { tastytradeProvider } from './tastytrade';
+import { dxfeedProvider } from './dxfeed';
+import { schwabProvider } from './schwab';
 import type { ProviderDefinition, ProviderId, ProviderInfo } from './types';
 
 const available: ProviderDefinition[] = [
@@ -13,6 +16,9 @@ const available: ProviderDefinition[] = [
   binanceProvider,
   coinbaseProvider,
   krakenProvider,
+  tastytradeProvider,
+  dxfeedProvider,
+  schwabProvider,
 ];
 
 const planned: ReadonlyArray<{ id: ProviderId; label: string }> = [
@@ -20,9 +26,6 @@ const planned: ReadonlyArray<{ id: ProviderId; label: string }> = [
   { id: 'alpaca', label: 'Alpaca' },
   { id: 'finnhub', label: 'Finnhub' },
   { id: 'polygon', label: 'Polygon' },
-  { id: 'tastytrade', label: 'tastytrade (DXLink)' },
-  { id: 'dxfeed', label: 'dxFeed (DXLink)' },
-  { id: 'schwab', label: 'Charles Schwab' },
   { id: 'thetadata', label: 'Theta Data' },
   { id: 'ibkr', label: 'Interactive Brokers' },
 ];

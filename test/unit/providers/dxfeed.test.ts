@@ -1,0 +1,100 @@
+/** The dxfeed provider (any DXLink endpoint, optional token) against the fake DXLink server. */
+import assert from 'node:assert/strict';
+import { FeedSession } from '../../../src/session/feed-session';
+import { dxfeedProvider, DXFEED_DEMO_ENDPOINT } from '../../../src/providers/dxfeed';
+import type { ProviderSettings } from '../../../src/providers/types';
+import { webSocketClassForLibrary } from '../../../src/providers/dxlink/websocket-client';
+import { FakeDxlinkServer } from '../../fakes/dxlink/server';
+import { freshToken } from '../../fakes/http-json';
+import { SecretWatch } from '../../fakes/secret-watch';
+import { waitFor } from '../../helpers/wait';
+import { recordingUser } from './provider-harness';
+
+describe('dxfeed provider (fake DXLink)', function () {
+  this.timeout(15_000);
+  const watch = new SecretWatch();
+  let dxlink: FakeDxlinkServer | null = null;
+  let session: FeedSession | null = null;
+
+  afterEach(async () => {
+    await session?.close();
+    session = null;
+    await dxlink?.close();
+    dxlink = null;
+  });
+
+  function open(server: FakeDxlinkServer, extra: Partial<ProviderSettings> = {}) {
+    const settings: ProviderSettings = { provider: 'dxfeed', endpoint: server.url, restEndpoint: '', feed: '', options: {}, credentials: {}, ...extra };
+    session = new FeedSession(dxfeedProvider, settings, { log: watch.logger() });
+    const user = recordingUser('u1', watch);
+    session.attach(user.user);
+    return { s: session, user };
+  }
+
+  it('connects without a token where none is needed (the demo), with TimeAndSale prints and candles', async () => {
+    dxlink = await FakeDxlinkServer.start({ requireAuth: false });
+    const { s, user } = open(dxlink, { options: { tradeEvent: 'TimeAndSale' } });
+    s.subscribe('u1', [{ channel: 'trade', symbol: 'AAPL' }, { channel: 'candle', symbol: 'AAPL', interval: '5m' }, { channel: 'greeks', symbol: 'AAPL' }]);
+    await waitFor(() => s.status.state === 'connected' && dxlink!.subscriptions().length === 3, 'connected');
+    assert.deepEqual(dxlink.subscriptions(), ['Candle:AAPL{=5m}', 'TimeAndSale:AAPL', 'Underlying:AAPL']);
+    assert.ok(!dxlink.frames[0]!.some((f) => f.type === 'AUTH'), 'no AUTH without a token');
+    const candleAdd = dxlink.frames[0]!.filter((f) => f.type === 'FEED_SUBSCRIPTION').flatMap((f) => (f.add ?? []) as Array<{ type: string; fromTime?: number }>).find((a) => a.type === 'Candle')!;
+    assert.ok(typeof candleAdd.fromTime === 'number' && candleAdd.fromTime < Date.now(), 'candles ask for history from a time');
+    const start = Date.now() - 20 * 60_000;
+    dxlink.publish([
+      { eventType: 'TimeAndSale', eventSymbol: 'AAPL', time: start, exchangeCode: 'Q', price: 190.5, size: 100, aggressorSide: 'SELL', type: 'NEW' },
+      { eventType: 'Candle', eventSymbol: 'AAPL{=5m}', time: start, eventFlags: 0, open: 190, high: 191, low: 189.5, close: 190.5, volume: 12000 },
+      { eventType: 'Underlying', eventSymbol: 'AAPL', time: start, volatility: 0.24, callVolume: 1000, putVolume: 800, putCallRatio: 0.8 },
+    ]);
+    await waitFor(() => user.events.length === 3, 'three events');
+    const [trade, candle, underlying] = ['trade', 'candle', 'underlying'].map((type) => user.events.find((e) => e.type === type) as unknown as Record<string, unknown>);
+    assert.deepEqual([trade!.price, trade!.size, trade!.side, trade!.exchange, trade!.ts], [190.5, 100, 'sell', 'Q', start]);
+    assert.deepEqual([candle!.symbol, candle!.interval, candle!.start, candle!.end, candle!.closed, candle!.volume], ['AAPL', '5m', start, start + 300_000, true, 12000]);
+    assert.deepEqual([underlying!.volatility, underlying!.frontVolatility, underlying!.putCallRatio], [0.24, null, 0.8]);
+  });
+
+  it('sends its token when one is set, and shows a refused one as an auth error with the server\'s words', async () => {
+    dxlink = await FakeDxlinkServer.start({ requireAuth: true });
+    const good = freshToken('dxfeed-token');
+    const bad = freshToken('dxfeed-bad-token');
+    watch.secret(good, bad);
+    dxlink.tokens.set(good, Date.now() + 3_600_000);
+    const first = open(dxlink, { credentials: { token: good } });
+    first.s.subscribe('u1', [{ channel: 'quote', symbol: 'IBM' }]);
+    await waitFor(() => first.s.status.state === 'connected' && dxlink!.subscriptions().length === 1, 'connected with a token');
+    await first.s.close();
+
+    const second = open(dxlink, { credentials: { token: bad } });
+    second.s.subscribe('u1', [{ channel: 'quote', symbol: 'IBM' }]);
+    await waitFor(() => second.user.statuses.some((st) => st.state === 'error'), 'auth error');
+    const error = second.user.errors.find((e) => e.code === 'AUTH')!;
+    assert.equal(error.reason, 'UNAUTHORIZED: Token is invalid');
+    assert.match(second.s.status.detail, /dxfeed refused the streaming token/);
+  });
+
+  it('gives the library a WebSocket of its own: the process-wide global stays as it was', async () => {
+    const before = (globalThis as { WebSocket?: unknown }).WebSocket;
+    dxlink = await FakeDxlinkServer.start({ requireAuth: false });
+    const { s } = open(dxlink);
+    s.subscribe('u1', [{ channel: 'quote', symbol: 'IBM' }]);
+    await waitFor(() => s.status.state === 'connected', 'connected');
+    assert.equal((globalThis as { WebSocket?: unknown }).WebSocket, before);
+    const major = Number(process.versions.node.split('.')[0]);
+    if (major < 22) assert.equal(typeof before, 'undefined', 'Node 20 has no global WebSocket, and we add none');
+    assert.equal(typeof webSocketClassForLibrary(), 'function');
+  });
+
+  it('validates its settings and defaults to the public demo endpoint', () => {
+    const settings = (extra: Partial<ProviderSettings>): ProviderSettings => ({ provider: 'dxfeed', endpoint: '', restEndpoint: '', feed: '', options: {}, credentials: {}, ...extra });
+    assert.equal(dxfeedProvider.defaultEndpoint, DXFEED_DEMO_ENDPOINT);
+    assert.equal(dxfeedProvider.validateSettings(settings({})), null);
+    assert.match(dxfeedProvider.validateSettings(settings({ options: { tradeEvent: 'Prints' } }))!, /options.tradeEvent must be "Trade"/);
+    assert.match(dxfeedProvider.validateSettings(settings({ endpoint: 'https://example.invalid' }))!, /must start with wss:\/\//);
+    assert.ok(!dxfeedProvider.channels.includes('book'));
+  });
+
+  it('shows no credential or token in anything captured above', () => {
+    assert.ok(watch.capturedCount > 10);
+    watch.assertClean();
+  });
+});
