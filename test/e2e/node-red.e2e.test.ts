@@ -8,12 +8,13 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, spawnNodeRed, waitForPack, watchComms, writeSettings, type CommsWatch, type NodeRedProcess } from '../helpers/node-red-process';
+import { resolveFromNodeRed } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 // Inside the repository, so the unpacked package resolves `ws` from the repository's node_modules
-// the way an installed package resolves it from its own.
-const work = path.join(root, '.e2e');
+// the way an installed package resolves it from its own; one folder per run, so runs never share.
+const work = path.join(root, '.e2e', String(process.pid));
 
 describe('end to end: packed package in a real Node-RED', function () {
   this.timeout(90_000);
@@ -24,7 +25,8 @@ describe('end to end: packed package in a real Node-RED', function () {
     fs.rmSync(work, { recursive: true, force: true });
     fs.mkdirSync(work, { recursive: true });
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const tarball = execFileSync(npm, ['pack', '--silent', '--pack-destination', work], { cwd: root, encoding: 'utf8' }).trim().split('\n').at(-1)!;
+    // `npm test` has just built dist/; packing must not rebuild it under other running tests.
+    const tarball = execFileSync(npm, ['pack', '--silent', '--ignore-scripts', '--pack-destination', work], { cwd: root, encoding: 'utf8' }).trim().split('\n').at(-1)!;
     const userDir = path.join(work, 'user');
     const target = path.join(userDir, 'node_modules', '@market-stream', 'node-red');
     fs.mkdirSync(target, { recursive: true });
@@ -32,7 +34,7 @@ describe('end to end: packed package in a real Node-RED', function () {
     fs.copyFileSync(path.join(root, 'examples', 'simulator-live-quotes-and-trades.json'), path.join(userDir, 'flows.json'));
     const port = await freePort();
     const settings = writeSettings(userDir, port);
-    nr = spawnNodeRed(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--settings', settings], port);
+    nr = spawnNodeRed(process.execPath, [resolveFromNodeRed('node-red/red.js'), '--userDir', userDir, '--settings', settings], port);
   });
 
   after(async () => {

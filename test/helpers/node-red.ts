@@ -1,8 +1,9 @@
 /** Shared setup for node tests: the helper pointed at our Node-RED, and the built node modules. */
 import helper from 'node-red-node-test-helper';
+import { resolveFromNodeRed } from './runtime';
 import type { Node, NodeMessage } from 'node-red';
 
-helper.init(require.resolve('node-red'));
+helper.init(resolveFromNodeRed('node-red'));
 
 export { helper };
 

@@ -14,12 +14,12 @@ import { freshToken } from '../fakes/http-json';
 import { SecretWatch } from '../fakes/secret-watch';
 import { activeHandles, sleep, waitFor } from '../helpers/wait';
 import { allNodes, callsOf, helper, sentOn } from '../helpers/node-red';
+import { requireFromNodeRed } from '../helpers/runtime';
 
 type Flow = Array<Record<string, unknown>>;
 const EXAMPLES = path.resolve(__dirname, '..', '..', '..', 'examples');
 // The examples use Node-RED's switch node; debug and comment nodes are left out of the loaded flows.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const switchNode = require('@node-red/nodes/core/function/10-switch.js');
+const switchNode = requireFromNodeRed('@node-red/nodes/core/function/10-switch.js');
 const OCC = 'SPY   270115C00600000';
 const STREAMER = '.SPY270115C600';
 const tab = { id: 'f1', type: 'tab', label: 'test' };

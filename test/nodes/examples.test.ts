@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { allNodes, collect, helper, sentOn } from '../helpers/node-red';
+import { resolveFromNodeRed } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -17,7 +18,7 @@ const ourTypes = Object.keys((JSON.parse(fs.readFileSync(path.join(root, 'packag
 /** Node types Node-RED ships, read from its core node HTML files. */
 function coreTypes(): Set<string> {
   const types = new Set(['tab', 'group', 'subflow']);
-  const coreDir = path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core');
+  const coreDir = path.join(path.dirname(resolveFromNodeRed('@node-red/nodes/package.json')), 'core');
   for (const entry of fs.readdirSync(coreDir, { recursive: true })) {
     if (!String(entry).endsWith('.html')) continue;
     const html = fs.readFileSync(path.join(coreDir, String(entry)), 'utf8');
