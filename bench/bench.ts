@@ -10,14 +10,15 @@
  * Scenarios: trades as fast as each client takes them; diff-depth books (REST snapshot + diffs)
  * as fast as each client takes them; (e) books offline (our engine vs ccxt's order book vs a bare
  * Map); (f) RSS and heap of each client; (g) send→count latency at a steady 10k msgs/s.
- * Throughput runs are repeated (interleaved) and the median is shown. Prints a table and writes
+ * Every scenario but latency is repeated (interleaved rounds) and the median is shown. Prints a table and writes
  * bench/results.json. Nothing connects anywhere but 127.0.0.1 (every client process refuses and
  * records any other connection).
  *
  * Environment (all optional): BENCH_TRADES (500000), BENCH_DIFFS (100000), BENCH_REPEAT (3),
  * BENCH_LATENCY_S (12, of which 2 s warm-up), BENCH_BOOK_DIFFS (50000), BENCH_ONLY (comma list
  * of scenarios: trades,depth,latency,books), BENCH_CLIENTS (comma list of clients), BENCH_PROFILE (comma list of clients, or "all":
- * CPU profiles into bench/profiles/).
+ * CPU profiles into bench/profiles/), BENCH_NODE_ARGS (extra node flags for the clients, e.g.
+ * --trace-gc) with BENCH_CLIENT_OUTPUT=1 to see what they print.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -64,7 +65,7 @@ interface Results {
   trades: Record<string, ClientResult[]>;
   depth: Record<string, ClientResult[]>;
   latency: Record<string, ClientResult>;
-  books: Record<string, ClientResult>;
+  books: Record<string, ClientResult[]>;
   summary?: Record<string, unknown>;
   problems: string[];
 }
@@ -145,16 +146,18 @@ async function main(): Promise<void> {
     server.stop();
   }
   if (ONLY.has('books')) {
-    console.log(`\nbooks offline: ${fmt(BOOK_DIFFS)} diffs on a ~1000-level book, top ${BOOK_DEPTH} read after each, best of 3`);
+    console.log(`\nbooks offline: ${fmt(BOOK_DIFFS)} diffs on a ~1000-level book, top ${BOOK_DEPTH} read after each; each process best of 3 passes, ${REPEAT} interleaved rounds`);
     const info = programInfo({ kind: 'depth', count: BOOK_DIFFS, rate: 0, stampSendTime: false }, null);
-    for (const contender of BOOK_CONTENDERS.filter((c) => ONLY_CLIENTS.has(c.name))) {
-      const task: ClientTask = { client: contender.name, wsBase: '', restBase: '', kind: 'depth', info, timeoutMs: 600_000, books: { diffs: BOOK_DIFFS, depth: BOOK_DEPTH, rounds: 3 } };
-      const result = await runClientProcess({ file: 'books.js', task, profile: PROFILE.has('all') || PROFILE.has(contender.name) });
-      if (!result.ok) results.problems.push(`${contender.name}: ${result.error ?? 'failed'}`);
-      results.books[contender.name] = result;
-      console.log(`  ${contender.name.padEnd(10)} ${result.ok ? `${fmt(result.msgsPerSec)} diffs/s (${result.notes?.join('; ') ?? ''})` : `FAILED: ${result.error ?? ''}`}`);
+    for (let round = 0; round < REPEAT; round++) {
+      for (const contender of BOOK_CONTENDERS.filter((c) => ONLY_CLIENTS.has(c.name))) {
+        const task: ClientTask = { client: contender.name, wsBase: '', restBase: '', kind: 'depth', info, timeoutMs: 600_000, books: { diffs: BOOK_DIFFS, depth: BOOK_DEPTH, rounds: 3 } };
+        const result = await runClientProcess({ file: 'books.js', task, profile: PROFILE.has('all') || PROFILE.has(contender.name) });
+        if (!result.ok) results.problems.push(`${contender.name}: ${result.error ?? 'failed'}`);
+        (results.books[contender.name] ??= []).push(result);
+        console.log(`  ${contender.name.padEnd(10)} ${result.ok ? `${fmt(result.msgsPerSec)} diffs/s (${result.notes?.join('; ') ?? ''})` : `FAILED: ${result.error ?? ''}`}`);
+      }
     }
-    const sums = new Set(Object.values(results.books).map((r) => r.notes?.[0]));
+    const sums = new Set(Object.values(results.books).flatMap((runs) => runs.map((r) => r.notes?.[0])));
     if (sums.size > 1) results.problems.push(`book contenders read different books: ${[...sums].join(' / ')}`);
   }
   results.machine.loadAverageAfter = os.loadavg().map((value) => Math.round(value * 100) / 100);
@@ -201,12 +204,13 @@ function printTable(results: Results): void {
   const header = ['client', 'trades msgs/s', '× ceiling', '× ccxt', 'book diffs/s', '× ccxt', 'RSS/heap MB trades', 'RSS/heap MB books', 'latency ms p50/p99/max'];
   console.log(`\n${markdownTable(header, rows)}`);
   const bookRows: string[][] = [];
-  const ccxtBooks = results.books['book-ccxt']?.msgsPerSec ?? 0;
+  const bookRate = (name: string): number => rate((results.books[name] ?? []).filter((r) => r.ok));
+  const ccxtBooks = bookRate('book-ccxt');
   for (const contender of BOOK_CONTENDERS) {
-    const result = results.books[contender.name];
-    if (!result) continue;
-    bookRows.push([contender.label, result.ok ? fmt(result.msgsPerSec) : 'failed', ratio(result.msgsPerSec, ccxtBooks)]);
-    summary[contender.name] = { diffsPerSec: result.msgsPerSec };
+    const diffsPerSec = bookRate(contender.name);
+    if (!results.books[contender.name]) continue;
+    bookRows.push([contender.label, diffsPerSec ? fmt(diffsPerSec) : 'failed', ratio(diffsPerSec, ccxtBooks)]);
+    summary[contender.name] = { diffsPerSec };
   }
   if (bookRows.length > 0) console.log(`\n(e) books offline\n\n${markdownTable(['book engine', 'diffs/s (apply + top-10)', '× ccxt'], bookRows)}`);
   const s = (name: string): Record<string, number> => (summary[name] ?? {}) as Record<string, number>;

@@ -174,7 +174,7 @@ function levelsOf(changes: Map<number, number>): Level[] {
 /** A depth script: the diffs in order and the REST snapshot that lines up after `snapshotAfter` of them. */
 export interface DepthScript {
   diffs: RawDiff[];
-  /** Number of diffs sent before the snapshot (its lastUpdateId is the u of the last of them, minus the overlap). */
+  /** Diffs sent before the server waits for the snapshot request; the snapshot is older than the last two of them. */
   snapshotAfter: number;
   snapshot: RawSnapshot;
 }

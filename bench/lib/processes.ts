@@ -67,7 +67,7 @@ export interface ClientRun {
 
 /** Runs one client in its own process (its own heap, its own RSS) and returns its result. */
 export function runClientProcess(run: ClientRun): Promise<ClientResult> {
-  const args = ['--expose-gc'];
+  const args = ['--expose-gc', ...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   if (run.profile) {
     const dir = path.join(REPO_ROOT, 'bench', 'profiles');
     fs.mkdirSync(dir, { recursive: true });
@@ -79,6 +79,7 @@ export function runClientProcess(run: ClientRun): Promise<ClientResult> {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';
+  if (process.env.BENCH_CLIENT_OUTPUT) child.stdout?.pipe(process.stdout);
   child.stdout?.on('data', (data: Buffer) => (output += data.toString()));
   child.stderr?.on('data', (data: Buffer) => (output += data.toString()));
   return new Promise((resolve) => {

@@ -219,8 +219,7 @@ class ReplayServer {
 
   takeReport(): ServerReport {
     for (const connection of this.connections) for (const [stream, replay] of connection.replays) this.report.sent[stream] = (this.report.sent[stream] ?? 0) + replay.sent;
-    const report = this.report;
-    return { ...report, connections: report.connections };
+    return this.report;
   }
 
   private accept(socket: WebSocket, url: URL, remote: string): void {
