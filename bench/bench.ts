@@ -77,13 +77,10 @@ function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-function fileOf(name: string): string {
-  return CLIENTS.find((client) => client.name === name)?.file ?? 'books.js';
-}
-
-async function runOnce(server: ServerProcess, name: string, kind: StreamKind, info: ProgramInfo, results: Results, extra: Partial<ClientTask> = {}): Promise<ClientResult> {
+async function runOnce(server: ServerProcess, name: ClientName, kind: StreamKind, info: ProgramInfo, results: Results, extra: Partial<ClientTask> = {}): Promise<ClientResult> {
   const task: ClientTask = { client: name, wsBase: server.wsBase, restBase: server.restBase, kind, info, timeoutMs: 180_000, ...extra };
-  const result = await runClientProcess({ file: fileOf(name), task, profile: PROFILE.has('all') || PROFILE.has(name) });
+  const file = CLIENTS.find((client) => client.name === name)?.file as string;
+  const result = await runClientProcess({ file, task, profile: PROFILE.has('all') || PROFILE.has(name) });
   const report = await server.report();
   const outside = [...result.sockets.filter((s) => !/^(127\.0\.0\.1|localhost|::1):/.test(s)), ...report.remotes.filter((r) => !/^(::ffff:)?127\.0\.0\.1$/.test(r))];
   if (outside.length > 0) results.problems.push(`${name}: connections outside 127.0.0.1: ${outside.join(', ')}`);

@@ -52,7 +52,7 @@ export function readTask(): ClientTask {
 }
 
 /** Epoch ms with sub-ms precision, comparable across processes on this machine. */
-export function preciseNow(): number {
+function preciseNow(): number {
   return performance.timeOrigin + performance.now();
 }
 
@@ -74,7 +74,7 @@ export class Meter {
 
   constructor(
     private readonly task: ClientTask,
-    private readonly done: (meter: Meter) => void,
+    private readonly done: () => void,
   ) {
     this.latencies = task.latency ? new Float64Array(task.info.count) : null;
     this.warmupMs = task.latency?.warmupMs ?? 0;
@@ -95,7 +95,7 @@ export class Meter {
     if (key >= this.task.info.lastKey) {
       this.endedAt = performance.now();
       this.finished = true;
-      this.done(this);
+      this.done();
     }
   }
 

@@ -51,8 +51,8 @@ const CLOSE_GRACE_MS = 1_000;
  * chunks at a time), and what they cause downstream waits in memory until the turn ends
  * (Node-RED queues every msg for a later turn). Pausing keeps that to about 500 frames; the
  * rest waits in the kernel's TCP buffer, so a consumer that falls behind slows the sender
- * instead of growing the heap. Measured through Node-RED at full rate: peak RSS 225–270 MB →
- * ~143 MB, and no slow runs from garbage collection of the backlog.
+ * instead of growing the heap. Measured through Node-RED at full rate: peak RSS 238–273 MB →
+ * 143–145 MB, and no more slow runs spent collecting the backlog.
  */
 const MAX_FRAMES_PER_TURN = 500;
 
