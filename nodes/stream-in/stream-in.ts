@@ -18,6 +18,7 @@ import {
   type StreamSpec,
 } from '../../src';
 import type { ProviderConfigNode } from '../provider-config/types';
+import { msgIdSequence } from './msg-id';
 
 interface StreamInNodeDef extends NodeDef {
   provider?: string;
@@ -37,6 +38,8 @@ export = function (RED: NodeAPI): void {
     let consumer: StreamConsumer | null = null;
     let spec: StreamSpec | null = null;
     let startTimer: NodeJS.Immediate | null = null;
+    // Our own msg ids: Node-RED would otherwise draw one for every msg (see msg-id.ts).
+    const nextMsgId = msgIdSequence();
 
     const showStatus = (view: StatusView): void => {
       const status: NodeStatus = { fill: view.fill, shape: view.shape, text: RED._(`market-stream-in.status.${view.key}`, { rate: view.rate ?? 0, attempt: view.attempt ?? '' }) };
@@ -70,8 +73,8 @@ export = function (RED: NodeAPI): void {
         const session = providerNode.session;
         spec = parseStreamConfig(config, session.provider);
         consumer = new StreamConsumer(node.id, session, spec, {
-          event: (event: MarketEvent) => node.send([{ topic: event.symbol, payload: event }, null]),
-          status: (event: StatusEvent | NoticeEvent | HealthEvent) => node.send([null, { topic: event.type === 'status' ? (event.symbol ?? 'status') : event.type, payload: event }]),
+          event: (event: MarketEvent) => node.send([{ _msgid: nextMsgId(), topic: event.symbol, payload: event }, null]),
+          status: (event: StatusEvent | NoticeEvent | HealthEvent) => node.send([null, { _msgid: nextMsgId(), topic: event.type === 'status' ? (event.symbol ?? 'status') : event.type, payload: event }]),
           error: (error: MarketError) => node.error(error.message, errorMsg(error)),
           display: showStatus,
         });
