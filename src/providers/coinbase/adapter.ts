@@ -347,7 +347,7 @@ export class CoinbaseAdapter implements ProviderAdapter {
     }
   }
 
-  /** Messages `first`…`last` never arrived: any of them may have been a book update. */
+  /** Messages `first`…`last` never arrived: each of them may have been a book update. */
   private sequenceGap(first: number, last: number): void {
     this.counters.gaps += 1;
     const detail = first === last ? `message ${first} missing` : `messages ${first}…${last} missing`;

@@ -32,6 +32,9 @@ import { defaultSymbolRef, normalizeDxRecord, type SymbolRef } from './normalize
 import { candleSymbol, intervalMs, toDxlinkSymbol } from './symbols';
 import { createDxlinkClient } from './websocket-client';
 
+/** Reconnects left to the library: its delays (1 s, 2 s, …) stay within our 30 s cap up to here. */
+const LIBRARY_RECONNECT_ATTEMPTS = 30;
+
 export interface DxlinkAccess {
   url: string;
   /** Sent in AUTH; absent for servers that need none (the public demo). */
@@ -182,7 +185,10 @@ export class DxlinkStream {
 
   private ensureClient(): DXLinkWebSocketClient {
     if (this.client) return this.client;
-    const client = createDxlinkClient({ logLevel: DXLinkLogLevel.ERROR });
+    // The library retries a dropped connection by itself, waiting 1 s × the attempt number and
+    // without end. After 30 attempts (the 30 s cap of our backoff) it gives up and reports
+    // NOT_CONNECTED; from there our capped backoff with jitter takes over (retryLater).
+    const client = createDxlinkClient({ logLevel: DXLinkLogLevel.ERROR, maxReconnectAttempts: LIBRARY_RECONNECT_ATTEMPTS });
     client.addConnectionStateChangeListener(this.onConnectionState);
     client.addAuthStateChangeListener(this.onAuthState);
     client.addErrorListener(this.onError);

@@ -3,11 +3,11 @@
  * the user preferences that carry the streamer URL and ids. Errors carry Schwab's words, never
  * a token.
  */
-import { MarketError } from '../../model/errors';
+import type { MarketError } from '../../model/errors';
+import { callJson as callService, restProtocolError, type JsonRequest, type JsonService } from '../rest-json';
 import type { Clock } from '../../session/clock';
 
 export const SCHWAB_REST = 'https://api.schwabapi.com';
-const REQUEST_TIMEOUT_MS = 15_000;
 /** Access tokens last 30 minutes (`expires_in: 1800`). */
 const DEFAULT_ACCESS_LIFETIME_S = 1_800;
 
@@ -50,30 +50,6 @@ export async function requestStreamerInfo(base: string, accessToken: string): Pr
   return info as unknown as StreamerInfo;
 }
 
-async function callJson(url: string, init: { method: string; headers: Record<string, string>; body?: string }, what: string): Promise<Record<string, unknown>> {
-  // A real-time timeout: it bounds network I/O, which fake time in tests does not drive.
-  const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
-  let response: Response;
-  let text: string;
-  try {
-    response = await fetch(url, { ...init, headers: { Accept: 'application/json', ...init.headers }, signal });
-    text = await response.text();
-  } catch (err) {
-    const reason = signal.aborted ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s` : err instanceof Error ? err.message : String(err);
-    throw new MarketError('NETWORK', `schwab: ${what} failed: ${reason}`, { provider: 'schwab', reason });
-  }
-  const body = parseObject(text);
-  if (response.ok) {
-    if (!body) throw protocolError(`${what} answered with something that is not JSON`);
-    return body;
-  }
-  const reason = errorReason(body) ?? `HTTP ${response.status}`;
-  if (response.status === 400 || response.status === 401 || response.status === 403) {
-    throw new MarketError('AUTH', `Schwab refused ${what} (${reason})`, { provider: 'schwab', reason });
-  }
-  throw new MarketError('NETWORK', `schwab: ${what} failed (${reason})`, { provider: 'schwab', reason });
-}
-
 /** OAuth's `{"error","error_description"}`, or Schwab's `{"message"}` / `{"errors":[{"detail"}]}`. */
 function errorReason(body: Record<string, unknown> | null): string | null {
   if (!body) return null;
@@ -83,15 +59,16 @@ function errorReason(body: Record<string, unknown> | null): string | null {
   return null;
 }
 
-function parseObject(text: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
+const SERVICE: JsonService = {
+  provider: 'schwab',
+  name: 'Schwab',
+  errorReason,
+};
+
+function callJson(url: string, request: JsonRequest, what: string): Promise<Record<string, unknown>> {
+  return callService(SERVICE, url, request, what);
 }
 
 function protocolError(message: string): MarketError {
-  return new MarketError('PROTOCOL', `schwab: ${message}`, { provider: 'schwab' });
+  return restProtocolError('schwab', message);
 }

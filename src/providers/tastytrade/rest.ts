@@ -2,13 +2,13 @@
  * tastytrade REST calls the streamer needs (protocol doc dxlink-tastytrade.md §2): the OAuth
  * refresh grant and the DXLink quote token. Errors say what the server said, never a token.
  */
-import { MarketError } from '../../model/errors';
+import type { MarketError } from '../../model/errors';
+import { callJson as callService, restProtocolError, type JsonRequest, type JsonService } from '../rest-json';
 import type { Clock } from '../../session/clock';
 
 export const TASTYTRADE_REST = { live: 'https://api.tastyworks.com', sandbox: 'https://api.cert.tastyworks.com' } as const;
 /** tastytrade's docs require a User-Agent of the form <product>/<version> on REST calls. */
 const USER_AGENT = 'market-stream-node-red/0.1';
-const REQUEST_TIMEOUT_MS = 15_000;
 /** Access tokens last 15 minutes when the response does not say (§2.1). */
 const DEFAULT_ACCESS_LIFETIME_S = 900;
 /** Quote tokens last 24 hours (§2.2). */
@@ -49,30 +49,6 @@ export async function requestQuoteToken(base: string, accessToken: string, clock
   return { token, dxlinkUrl, expiresAt: Number.isFinite(expiresAt) ? expiresAt : clock.now() + QUOTE_TOKEN_LIFETIME_MS };
 }
 
-async function callJson(url: string, init: { method: string; headers: Record<string, string>; body?: string }, what: string): Promise<Record<string, unknown>> {
-  // A real-time timeout: it bounds network I/O, which fake time in tests does not drive.
-  const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
-  let response: Response;
-  let text: string;
-  try {
-    response = await fetch(url, { ...init, headers: { Accept: 'application/json', 'User-Agent': USER_AGENT, ...init.headers }, signal });
-    text = await response.text();
-  } catch (err) {
-    const reason = signal.aborted ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s` : err instanceof Error ? err.message : String(err);
-    throw new MarketError('NETWORK', `tastytrade: ${what} failed: ${reason}`, { provider: 'tastytrade', reason });
-  }
-  const body = parseObject(text);
-  if (response.ok) {
-    if (!body) throw protocolError(`${what} answered with something that is not JSON`);
-    return body;
-  }
-  const reason = errorReason(body) ?? `HTTP ${response.status}`;
-  if (response.status === 400 || response.status === 401 || response.status === 403) {
-    throw new MarketError('AUTH', `tastytrade refused ${what} (${reason}): check the client secret and refresh token of the tastytrade OAuth application`, { provider: 'tastytrade', reason });
-  }
-  throw new MarketError('NETWORK', `tastytrade: ${what} failed (${reason})`, { provider: 'tastytrade', reason });
-}
-
 /** `{"error":{"code","message"}}`, `{"error":{"errors":[...]}}` (§2.1) or OAuth's `{"error","error_description"}`. */
 function errorReason(body: Record<string, unknown> | null): string | null {
   if (!body) return null;
@@ -86,15 +62,18 @@ function errorReason(body: Record<string, unknown> | null): string | null {
   return null;
 }
 
-function parseObject(text: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
+const SERVICE: JsonService = {
+  provider: 'tastytrade',
+  name: 'tastytrade',
+  headers: { 'User-Agent': USER_AGENT },
+  errorReason,
+  refusedHint: 'check the client secret and refresh token of the tastytrade OAuth application',
+};
+
+function callJson(url: string, request: JsonRequest, what: string): Promise<Record<string, unknown>> {
+  return callService(SERVICE, url, request, what);
 }
 
 function protocolError(message: string): MarketError {
-  return new MarketError('PROTOCOL', `tastytrade: ${message}`, { provider: 'tastytrade' });
+  return restProtocolError('tastytrade', message);
 }
