@@ -91,7 +91,7 @@ export class DxlinkStream {
   private authTimer: TimerHandle = null;
   private stableTimer: TimerHandle = null;
   private reopenTimer: TimerHandle = null;
-  private readonly counters = { connections: 0, libraryReconnects: 0, authRejections: 0, subscriptionFrames: 0, dataFrames: 0 };
+  private readonly counters = { connections: 0, libraryReconnects: 0, authRejections: 0, subscriptionFrames: 0, dataFrames: 0, malformed: 0 };
 
   constructor(options: DxlinkStreamOptions) {
     this.options = options;
@@ -182,7 +182,7 @@ export class DxlinkStream {
 
   private ensureClient(): DXLinkWebSocketClient {
     if (this.client) return this.client;
-    const client = createDxlinkClient({ logLevel: DXLinkLogLevel.ERROR });
+    const client = createDxlinkClient({ logLevel: DXLinkLogLevel.ERROR }, (reason) => this.malformed(reason));
     client.addConnectionStateChangeListener(this.onConnectionState);
     client.addAuthStateChangeListener(this.onAuthState);
     client.addErrorListener(this.onError);
@@ -337,20 +337,35 @@ export class DxlinkStream {
 
   private onChannelMessage(channel: DXLinkChannel, message: DXLinkChannelMessage): void {
     if (this.stopped || channel !== this.channel) return;
-    if (message.type === 'FEED_CONFIG') {
-      this.decoder.applyConfig(message as FeedConfigMessage);
-    } else if (message.type === 'FEED_DATA') {
-      this.counters.dataFrames += 1;
-      this.handleData(message.data as unknown);
+    // The library catches what a listener throws and only logs it: report it here instead.
+    try {
+      if (message.type === 'FEED_CONFIG') {
+        if (!this.decoder.applyConfig(message as FeedConfigMessage)) this.malformed('a FEED_CONFIG whose eventFields are not lists of field names');
+      } else if (message.type === 'FEED_DATA') {
+        this.counters.dataFrames += 1;
+        this.handleData(message.data as unknown);
+      }
+    } catch (err) {
+      this.context.log.debug(`${this.options.provider}: ${message.type} failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.malformed(`a ${message.type} message it could not read`);
     }
+  }
+
+  /**
+   * A frame, a FEED message or a COMPACT pair that could not be read: counted and reported on
+   * every node (their node.error is rate-limited); logged at debug level only, so bad frames cannot
+   * flood the log.
+   */
+  private malformed(reason: string): void {
+    if (this.stopped) return;
+    this.counters.malformed += 1;
+    this.context.log.debug(`${this.options.provider}: skipped ${reason}`);
+    this.context.error(new MarketError('PROTOCOL', `${this.options.provider}: ${reason}; it was skipped`, { provider: this.options.provider }));
   }
 
   private handleData(data: unknown): void {
     const { records, problems } = this.decoder.decode(data);
-    for (const problem of problems) {
-      this.context.log.warn(`${this.options.provider}: ${problem}`);
-      this.context.error(new MarketError('PROTOCOL', `${this.options.provider}: ${problem}`, { provider: this.options.provider }));
-    }
+    for (const problem of problems) this.malformed(problem);
     const receivedAt = this.context.clock.now();
     const resolve = (eventSymbol: string): SymbolRef => this.symbolRefs.get(eventSymbol) ?? defaultSymbolRef(eventSymbol);
     for (const record of records) {
