@@ -48,6 +48,12 @@ interface BookState {
   readonly sub: UpstreamSubscription;
   readonly view: SyncedBook;
   awaiting: boolean;
+  /**
+   * A level2 subscribe for a fresh snapshot is queued or not yet answered. Its snapshot will be
+   * newer than any hole noticed meanwhile, so further holes ask for nothing more (no storm of
+   * unsubscribe/subscribe pairs when many messages go missing at once).
+   */
+  snapshotAsked: boolean;
   snapshotTimer: TimerHandle;
 }
 
@@ -155,6 +161,7 @@ export class CoinbaseAdapter implements ProviderAdapter {
           sub,
           view: new SyncedBook({ provider: 'coinbase', symbol: sub.symbol, onStatus: (state, detail) => this.context.symbolStatus({ symbol: sub.symbol, channel: 'book', state, detail }) }),
           awaiting: true,
+          snapshotAsked: false,
           snapshotTimer: null,
         });
       }
@@ -246,6 +253,13 @@ export class CoinbaseAdapter implements ProviderAdapter {
   /** Answer to the oldest request: a cumulative `subscriptions` list. */
   private acknowledged(events: unknown[]): void {
     const request = this.inFlight.shift();
+    if (request?.type === 'subscribe' && request.channel === 'level2') {
+      // Answered: the snapshot follows; a hole seen from now on may have swallowed it.
+      for (const product of request.products) {
+        const state = this.books.get(product);
+        if (state) state.snapshotAsked = false;
+      }
+    }
     if (request && request.type === 'subscribe' && request.channel !== 'heartbeats') {
       const listed = (events[0] as { subscriptions?: Record<string, string[]> } | undefined)?.subscriptions?.[request.channel] ?? [];
       for (const product of request.products) {
@@ -296,7 +310,10 @@ export class CoinbaseAdapter implements ProviderAdapter {
     this.open = false;
     this.pacer.clear();
     this.settleAll();
-    for (const state of this.books.values()) this.loseBook(state, `connection lost: ${detail}`);
+    for (const state of this.books.values()) {
+      state.snapshotAsked = false;
+      this.loseBook(state, `connection lost: ${detail}`);
+    }
   }
 
   // ---- frames -------------------------------------------------------------------------------
@@ -386,13 +403,16 @@ export class CoinbaseAdapter implements ProviderAdapter {
 
   /** Unsubscribe and subscribe level2 again: Coinbase answers the subscribe with a fresh snapshot. */
   private requestSnapshots(products: string[]): void {
-    if (products.length === 0 || !this.open) return;
+    const due = products.filter((product) => !this.books.get(product)?.snapshotAsked);
+    if (due.length === 0 || !this.open) return;
     this.counters.resyncRequests += 1;
-    this.request('unsubscribe', 'level2', products);
-    this.request('subscribe', 'level2', products);
-    for (const product of products) {
+    this.request('unsubscribe', 'level2', due);
+    this.request('subscribe', 'level2', due);
+    for (const product of due) {
       const state = this.books.get(product);
-      if (state) this.armSnapshotTimer(state);
+      if (!state) continue;
+      state.snapshotAsked = true;
+      this.armSnapshotTimer(state);
     }
   }
 
@@ -400,6 +420,7 @@ export class CoinbaseAdapter implements ProviderAdapter {
     if (state.snapshotTimer !== null) this.context.clock.clearTimeout(state.snapshotTimer);
     state.snapshotTimer = this.context.clock.setTimeout(() => {
       state.snapshotTimer = null;
+      state.snapshotAsked = false;
       if (state.awaiting && this.books.get(state.sub.symbol) === state) this.requestSnapshots([state.sub.symbol]);
     }, this.tuning.snapshotTimeoutMs);
   }
