@@ -27,10 +27,12 @@ export interface KrakenTuning {
   messagesPerSecond: number;
   /** An application ping this often keeps Kraken from closing a connection it thinks idle. */
   pingIntervalMs: number;
+  /** A book subscribe not answered by a snapshot within this long is sent again (the snapshot may have been lost). */
+  snapshotTimeoutMs: number;
   backoff?: Partial<BackoffPolicy>;
 }
 
-export const DEFAULT_KRAKEN_TUNING: Readonly<KrakenTuning> = Object.freeze({ staleAfterMs: 10_000, messagesPerSecond: 5, pingIntervalMs: 30_000 });
+export const DEFAULT_KRAKEN_TUNING: Readonly<KrakenTuning> = Object.freeze({ staleAfterMs: 10_000, messagesPerSecond: 5, pingIntervalMs: 30_000, snapshotTimeoutMs: 10_000 });
 
 type KrakenChannel = 'ticker' | 'trade' | 'ohlc' | 'book';
 
@@ -47,6 +49,7 @@ interface BookState {
   /** The depth subscribed at Kraken (10, 25, 100, 500, 1000). */
   depth: number;
   awaiting: boolean;
+  snapshotTimer: TimerHandle;
 }
 
 type Wire = Record<string, unknown>;
@@ -116,6 +119,7 @@ export class KrakenAdapter implements ProviderAdapter {
           view: new SyncedBook({ provider: 'kraken', symbol: sub.symbol, keepText: true, onStatus: (state, detail) => this.context.symbolStatus({ symbol: sub.symbol, channel: 'book', state, detail }) }),
           depth: krakenBookDepth(sub.depth),
           awaiting: true,
+          snapshotTimer: null,
         });
       }
     }
@@ -125,7 +129,7 @@ export class KrakenAdapter implements ProviderAdapter {
   unsubscribe(subscriptions: readonly UpstreamSubscription[]): void {
     for (const sub of subscriptions) {
       if (!this.subs.delete(subKey(sub))) continue;
-      if (sub.channel === 'book') this.books.delete(sub.symbol);
+      if (sub.channel === 'book') this.dropBook(sub.symbol);
       if (sub.channel === 'candle') this.candles.delete(`${sub.symbol}@${sub.interval ?? ''}`);
     }
     this.scheduleFlush();
@@ -137,6 +141,7 @@ export class KrakenAdapter implements ProviderAdapter {
     this.flushTimer = null;
     this.stopPing();
     this.pacer.clear();
+    for (const state of this.books.values()) this.clearSnapshotTimer(state);
     await this.socket.close();
   }
 
@@ -162,6 +167,7 @@ export class KrakenAdapter implements ProviderAdapter {
     this.stopPing();
     for (const state of this.books.values()) {
       state.awaiting = true;
+      this.clearSnapshotTimer(state);
       state.view.lose(`connection lost: ${detail}`);
     }
   }
@@ -237,11 +243,38 @@ export class KrakenAdapter implements ProviderAdapter {
     this.counters.requests += 1;
     const reqId = this.nextReqId++;
     if (method === 'subscribe') this.pending.set(reqId, { group, due: symbols.length });
+    if (method === 'subscribe' && group.channel === 'book') {
+      for (const symbol of symbols) {
+        const state = this.books.get(symbol);
+        if (state) this.armSnapshotTimer(state);
+      }
+    }
     this.send({ method, params, req_id: reqId });
   }
 
   private send(message: Record<string, unknown>): void {
     this.pacer.push(JSON.stringify(message));
+  }
+
+  private armSnapshotTimer(state: BookState): void {
+    this.clearSnapshotTimer(state);
+    state.snapshotTimer = this.context.clock.setTimeout(() => {
+      state.snapshotTimer = null;
+      if (state.awaiting && this.open && this.books.get(state.sub.symbol) === state) {
+        this.resubscribeBook(state, `no snapshot within ${this.tuning.snapshotTimeoutMs / 1000} s`);
+      }
+    }, this.tuning.snapshotTimeoutMs);
+  }
+
+  private clearSnapshotTimer(state: BookState): void {
+    if (state.snapshotTimer !== null) this.context.clock.clearTimeout(state.snapshotTimer);
+    state.snapshotTimer = null;
+  }
+
+  private dropBook(symbol: string): void {
+    const state = this.books.get(symbol);
+    if (state) this.clearSnapshotTimer(state);
+    this.books.delete(symbol);
   }
 
   /** A book's checksum failed (or its depth must grow): ask Kraken for a fresh snapshot. */
@@ -331,7 +364,7 @@ export class KrakenAdapter implements ProviderAdapter {
     for (const sub of refused) {
       this.asked.get(groupKey(this.groupOf(sub)))?.delete(sub.symbol);
       this.subs.delete(subKey(sub));
-      if (sub.channel === 'book') this.books.delete(sub.symbol);
+      if (sub.channel === 'book') this.dropBook(sub.symbol);
     }
     const hint = /^(XBT|XDG)\//.test(symbol) ? '; v2 names use ISO codes, e.g. BTC/USD, DOGE/USD' : '; check the pair, e.g. BTC/USD';
     const detail: { provider: string; symbol: string; reason: string; channel?: UpstreamSubscription['channel'] } = { provider: 'kraken', symbol, reason: words };
@@ -375,6 +408,7 @@ export class KrakenAdapter implements ProviderAdapter {
     }
     if (snapshot) {
       state.awaiting = false;
+      this.clearSnapshotTimer(state);
       if (!state.view.markSynced('snapshot checksum verified')) {
         this.resubscribeBook(state, 'crossed snapshot');
         return null;
