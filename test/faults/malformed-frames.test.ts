@@ -164,6 +164,8 @@ describe('fault suite: 10,000 malformed frames', function () {
   this.timeout(120_000);
   let stream: Stream | null = null;
   afterEach(async () => {
+    // The core's 1-hour health and display intervals are real timers: left running, mocha never exits.
+    stream?.node.consumer.stop();
     await stream?.close();
     stream = null;
   });
