@@ -6,12 +6,16 @@
 import type { BookEvent, HealthEvent, MarketEvent, NoticeEvent, StatusEvent, TradeEvent } from '../../src/model/events';
 import type { MarketError } from '../../src/model/errors';
 import type { FeedSession } from '../../src/session/feed-session';
+import { systemClock, type Clock } from '../../src/session/clock';
 import { StreamConsumer, type StatusView } from '../../src/session/stream-consumer';
 import type { StreamSpec } from '../../src/session/stream-config';
 import { seededRandom } from '../fakes/binance/market';
 
 export { seededRandom };
 export { until, within, settle, bookProblem } from '../unit/providers/harness';
+
+/** Real time whose intervals do not hold the process open: a test that forgets consumer.stop() must not keep mocha waiting an hour. */
+const unrefClock: Clock = { ...systemClock, setInterval: (callback, ms) => setInterval(callback, ms).unref() };
 
 /** What one stream-in node would have sent and shown. */
 export interface NodeRecord {
@@ -42,7 +46,7 @@ export function streamNode(session: FeedSession, id: string, spec: Partial<Strea
     status: (event) => record.statuses.push(event),
     error: (error) => record.nodeErrors.push(error),
     display: (view) => record.views.push(view),
-  }, { healthEveryMs: 3_600_000, displayEveryMs: 3_600_000 });
+  }, { healthEveryMs: 3_600_000, displayEveryMs: 3_600_000, clock: unrefClock });
   session.attach(consumer);
   consumer.start();
   return { consumer, ...record };

@@ -86,6 +86,8 @@ export class DxlinkStream {
   /** AUTH went out on this attempt's socket (so a give-up after it is about the token, not the network). */
   private authSentThisAttempt = false;
   private libraryAttempts = 0;
+  /** Attempts in a row whose socket closed without a reason after AUTH went out. */
+  private silentAuthCloses = 0;
   private lastProblem = '';
   private retryTimer: TimerHandle = null;
   private authTimer: TimerHandle = null;
@@ -212,6 +214,7 @@ export class DxlinkStream {
     } else if (state === DXLinkConnectionState.CONNECTED) {
       this.clearTimer('authTimer');
       this.libraryAttempts = 0;
+      this.silentAuthCloses = 0;
       this.lastProblem = '';
       this.everConnected = true;
       this.context.setState({ state: 'connected', detail: 'connected' });
@@ -223,8 +226,13 @@ export class DxlinkStream {
       // The library stopped trying: it does so when a socket closes while unauthorized, which
       // includes a first connection that never opened (its auth state starts UNAUTHORIZED).
       this.clearTimer('authTimer');
-      const refused = this.tokenInUse && this.authSentThisAttempt && this.client?.getAuthState() !== DXLinkAuthState.AUTHORIZED;
-      this.retryLater(refused ? this.authError(this.lastProblem || 'the server closed the connection before authorizing') : this.networkError(this.lastProblem || 'connection closed'));
+      const unanswered = this.tokenInUse && this.authSentThisAttempt && this.client?.getAuthState() !== DXLinkAuthState.AUTHORIZED;
+      // A socket cut without a word after AUTH went out is what a network drop looks like, and also
+      // a server that closes on a bad token without saying so: once counts as the network, twice in a row as a refusal.
+      const silent = /^(UNKNOWN: )?$/.test(this.lastProblem);
+      this.silentAuthCloses = unanswered && silent ? this.silentAuthCloses + 1 : 0;
+      const refused = unanswered && (!silent || this.silentAuthCloses >= 2);
+      this.retryLater(refused ? this.authError(silent ? 'the server closed the connection before authorizing' : this.lastProblem) : this.networkError(silent ? 'connection closed' : this.lastProblem));
     }
   };
 
