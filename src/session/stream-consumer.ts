@@ -26,7 +26,7 @@ export interface ConsumerSink {
   event(event: MarketEvent): void;
   /** Output 2. */
   status(event: StatusEvent | NoticeEvent | HealthEvent): void;
-  /** node.error; repeats of one message are held back for errorRepeatMs. */
+  /** node.error; repeats of one message (any unreadable frame of a provider) are held back for errorRepeatMs. */
   error(error: MarketError): void;
   /** node.status */
   display(view: StatusView): void;
@@ -38,7 +38,7 @@ export interface ConsumerOptions {
   displayEveryMs?: number;
   /** How often a health msg goes out on output 2. */
   healthEveryMs?: number;
-  /** The same error text reaches node.error at most once per this period (all are counted). */
+  /** The same error text, or any unreadable frame of a provider, reaches node.error at most once per this period (all are counted). */
   errorRepeatMs?: number;
 }
 
@@ -164,10 +164,11 @@ export class StreamConsumer implements SessionUser {
     this.errorCount += 1;
     if (error.code === 'AUTH' || error.code === 'CONFIG') this.connectionError = error;
     const now = this.clock.now();
-    const shownAt = this.errorLastShown.get(error.message);
+    const key = repeatKey(error);
+    const shownAt = this.errorLastShown.get(key);
     if (shownAt !== undefined && now - shownAt < this.errorRepeatMs) return;
     if (this.errorLastShown.size > 100) this.errorLastShown.clear();
-    this.errorLastShown.set(error.message, now);
+    this.errorLastShown.set(key, now);
     this.sink.error(error);
     this.showView();
   }
@@ -261,6 +262,15 @@ export class StreamConsumer implements SessionUser {
     }
     return requests;
   }
+}
+
+/**
+ * Which errors count as repeats of each other for node.error: the same text, except that every
+ * unreadable frame of a provider (PROTOCOL, per symbol when it names one) counts as one, whatever its text — a feed sending
+ * garbage varies the details, and would otherwise flood the log and the Catch nodes.
+ */
+function repeatKey(error: MarketError): string {
+  return error.code === 'PROTOCOL' ? `PROTOCOL:${error.provider ?? ''}:${error.symbol ?? ''}` : error.message;
 }
 
 function requestKey(request: SubscriptionRequest): string {

@@ -105,6 +105,21 @@ describe('stream-in core (StreamConsumer)', () => {
     consumer.stop();
   });
 
+  it('shows unreadable frames of one provider on node.error once a minute whatever their text, and counts each', () => {
+    const { tick, errors, consumer, out2 } = setup({ symbols: 'BTC-USD', channels: ['trade'] });
+    // A feed sending garbage varies the details: per-text limiting alone would pass every one of them on.
+    for (let i = 0; i < 500; i++) consumer.onError(new MarketError('PROTOCOL', `Binance sent a frame that is not JSON (byte ${i}); it was skipped`, { provider: 'binance' }));
+    consumer.onError(new MarketError('PROTOCOL', 'Kraken sent a trade that could not be read; it was skipped', { provider: 'kraken' }));
+    consumer.onError(new MarketError('SUBSCRIPTION', 'unknown symbol X', { symbol: 'X' }));
+    assert.deepEqual(errors.map((e) => e.message), ['Binance sent a frame that is not JSON (byte 0); it was skipped', 'Kraken sent a trade that could not be read; it was skipped', 'unknown symbol X']);
+    tick(61_000);
+    consumer.onError(new MarketError('PROTOCOL', 'Binance sent an event of a type it does not know; it was skipped', { provider: 'binance' }));
+    assert.equal(errors.length, 4, 'the next minute shows the next one');
+    const health = out2.filter((e): e is HealthEvent => e.type === 'health').at(-1)!;
+    assert.equal(health.errors, 502);
+    consumer.stop();
+  });
+
   it('throttles to one msg per symbol and channel per period and reports what it dropped', () => {
     const { tick, events, out2, consumer } = setup({ symbols: 'AAPL', channels: ['quote', 'trade'], throttleMs: 1000 });
     tick(20_000);

@@ -92,7 +92,10 @@ export class BinanceAdapter implements ProviderAdapter {
     this.connections = new BinanceConnections(
       {
         target: () => ({ url }),
-        onFrame: (text, receivedAt, source) => this.decoder.decode(text, receivedAt, source),
+        onFrame: (data, isBinary, receivedAt, source) => {
+          if (isBinary) this.onMalformed('a binary frame where text was expected');
+          else this.decoder.decode(data.toString(), receivedAt, source);
+        },
         onState: (change) => context.setState(change),
         onStreamsLive: (streams) => this.onStreamsLive(streams),
         onStreamsLost: (streams, detail) => this.onStreamsLost(streams, detail),
@@ -364,9 +367,10 @@ export class BinanceAdapter implements ProviderAdapter {
     this.context.error(new MarketError('SUBSCRIPTION', `Binance: unknown symbol ${symbol} (Binance says: "${error.msg}"); check the spelling, e.g. BTCUSDT`, detail));
   }
 
+  /** Counted and reported on every node (their node.error is rate-limited); logged at debug level only, so bad frames cannot flood the log. */
   private onMalformed(reason: string): void {
     this.counters.malformed += 1;
-    this.context.log.warn(`binance: skipped ${reason}`);
+    this.context.log.debug(`binance: skipped ${reason}`);
     this.context.error(new MarketError('PROTOCOL', `Binance sent ${reason}; it was skipped`, { provider: 'binance' }));
   }
 

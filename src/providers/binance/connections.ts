@@ -13,6 +13,7 @@
  * The user sees one connection state: the worst of the connections' states. A hand-over shows
  * no state change at all.
  */
+import type WebSocket from 'ws';
 import { MarketError } from '../../model/errors';
 import type { ConnectionChange } from '../../session/connection-state';
 import type { Clock, TimerHandle } from '../../session/clock';
@@ -40,8 +41,8 @@ export interface ConnectionTuning {
 
 export interface ConnectionSetHooks {
   target(): SocketTarget;
-  /** Every text frame, from whichever connection. */
-  onFrame(text: string, receivedAt: number, source: FrameSource): void;
+  /** Every frame, from whichever connection (Binance sends text only: a binary one is a protocol error). */
+  onFrame(data: WebSocket.RawData, isBinary: boolean, receivedAt: number, source: FrameSource): void;
   /** The combined state changed. */
   onState(change: ConnectionChange): void;
   /** These streams are live on their connection's current socket (confirmed, or all of them after a (re)connect). */
@@ -212,7 +213,7 @@ export class BinanceConnections {
           log: this.log,
           ...(this.tuning.backoff ? { backoff: this.tuning.backoff } : {}),
           onOpen: () => this.handshake(owner),
-          onMessage: (data) => this.hooks.onFrame(data.toString(), this.clock.now(), owner),
+          onMessage: (data, isBinary) => this.hooks.onFrame(data, isBinary, this.clock.now(), owner),
           onState: (change) => this.socketState(owner, change),
         }),
       (owner) =>

@@ -157,6 +157,10 @@ export class BinanceDecoder {
       return;
     }
     const data: Payload = frame.data ?? frame;
+    if (data === null || typeof data !== 'object') {
+      this.sink.malformed('a frame of unknown shape');
+      return;
+    }
     switch (data.e) {
       case 'trade':
         if (!this.aggregate) this.trade(data as unknown as RawTrade, receivedAt, source);
@@ -176,7 +180,8 @@ export class BinanceDecoder {
       case undefined:
         break;
       default:
-        return; // a stream type we do not subscribe to
+        this.sink.malformed('an event of a type it does not know');
+        return;
     }
     if (data.u !== undefined && data.s !== undefined) {
       this.bookTicker(data as unknown as RawBookTicker, receivedAt);
@@ -203,10 +208,10 @@ export class BinanceDecoder {
   }
 
   private trade(raw: RawTrade, receivedAt: number, source: FrameSource): void {
-    const price = Number(raw.p);
-    const size = Number(raw.q);
-    if (!(price >= 0 && size >= 0)) {
-      this.sink.malformed(`a trade of ${raw.s} without a usable price or quantity`);
+    const price = decimal(raw.p);
+    const size = decimal(raw.q);
+    if (!(price > 0 && size > 0 && isId(raw.t) && isTime(raw.T) && isSymbol(raw.s) && typeof raw.m === 'boolean')) {
+      this.sink.malformed('a trade that could not be read (price, quantity, id, time or side)');
       return;
     }
     const event: TradeEvent = {
@@ -224,10 +229,10 @@ export class BinanceDecoder {
   }
 
   private aggTrade(raw: RawAggTrade, receivedAt: number, source: FrameSource): void {
-    const price = Number(raw.p);
-    const size = Number(raw.q);
-    if (!(price >= 0 && size >= 0)) {
-      this.sink.malformed(`an aggregate trade of ${raw.s} without a usable price or quantity`);
+    const price = decimal(raw.p);
+    const size = decimal(raw.q);
+    if (!(price > 0 && size > 0 && isId(raw.a) && isTime(raw.T) && isSymbol(raw.s) && typeof raw.m === 'boolean')) {
+      this.sink.malformed('an aggregate trade that could not be read (price, quantity, id, time or side)');
       return;
     }
     const event: TradeEvent = {
@@ -307,11 +312,17 @@ export class BinanceDecoder {
   }
 
   private bookTicker(raw: RawBookTicker, receivedAt: number): void {
+    const bid = decimal(raw.b);
+    const bidSize = decimal(raw.B);
+    const ask = decimal(raw.a);
+    const askSize = decimal(raw.A);
+    if (!(bid >= 0 && bidSize >= 0 && ask >= 0 && askSize >= 0 && isId(raw.u) && isSymbol(raw.s))) {
+      this.sink.malformed('a best bid/ask that could not be read (prices, quantities or update id)');
+      return;
+    }
     const lastId = this.quotesLastId.get(raw.s);
     if (lastId !== undefined && raw.u <= lastId) return; // the same update from the other connection, or older
     this.quotesLastId.set(raw.s, raw.u);
-    const bidSize = Number(raw.B);
-    const askSize = Number(raw.A);
     // An empty side comes as price and quantity 0: absent, not a zero quote.
     const hasBid = bidSize > 0;
     const hasAsk = askSize > 0;
@@ -321,9 +332,9 @@ export class BinanceDecoder {
       symbol: raw.s,
       ts: receivedAt, // bookTicker carries no time on spot
       receivedAt,
-      bid: hasBid ? Number(raw.b) : null,
+      bid: hasBid ? bid : null,
       bidSize: hasBid ? bidSize : null,
-      ask: hasAsk ? Number(raw.a) : null,
+      ask: hasAsk ? ask : null,
       askSize: hasAsk ? askSize : null,
     };
     this.sink.event(event);
@@ -331,6 +342,10 @@ export class BinanceDecoder {
 
   private kline(raw: RawKline, receivedAt: number, source: FrameSource): void {
     const k = raw.k;
+    if (!klineReadable(raw)) {
+      this.sink.malformed('a candle that could not be read');
+      return;
+    }
     if (source.multiSource) {
       const key = `${raw.s}@${k.i}`;
       const seen = this.klines.get(key);
@@ -347,18 +362,62 @@ export class BinanceDecoder {
       interval: k.i,
       start: k.t / divisor,
       end: (k.T + 1) / divisor, // T is the bucket's last instant (start + interval - 1 unit)
-      open: Number(k.o),
-      high: Number(k.h),
-      low: Number(k.l),
-      close: Number(k.c),
-      volume: Number(k.v),
+      open: decimal(k.o),
+      high: decimal(k.h),
+      low: decimal(k.l),
+      close: decimal(k.c),
+      volume: decimal(k.v),
       closed: k.x,
     };
     this.sink.event(event);
   }
 
   private depthUpdate(raw: RawDepth, receivedAt: number, source: FrameSource): void {
+    // An unreadable diff is skipped whole; the next one then shows the hole in the update ids (a resync).
+    if (!(isId(raw.U) && isId(raw.u) && raw.U <= raw.u && isTime(raw.E) && isSymbol(raw.s) && levelsReadable(raw.b) && levelsReadable(raw.a))) {
+      this.sink.malformed('an order-book update that could not be read');
+      return;
+    }
     const diff: DepthDiff = { firstId: raw.U, finalId: raw.u, eventTime: raw.E / this.timeDivisor, bids: raw.b, asks: raw.a };
     this.sink.depth(raw.s, diff, receivedAt, source);
   }
+}
+
+/**
+ * A price or quantity as Binance writes it (a decimal string) as a number; NaN for anything else,
+ * including numbers too large for a double (Infinity) and the empty string.
+ */
+function decimal(value: unknown): number {
+  if (typeof value !== 'string' || value === '') return NaN;
+  const number = Number(value);
+  return Number.isFinite(number) ? number : NaN;
+}
+
+/** Trade, update and aggregate ids: whole numbers a double holds exactly (a huge id would stop every later one as a "repeat"). */
+function isId(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && value > 0 && Number.isFinite(value);
+}
+
+function isSymbol(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
+}
+
+/** [[price, quantity], …] of decimal strings, quantities ≥ 0 (0 removes a level). */
+function levelsReadable(levels: unknown): boolean {
+  if (!Array.isArray(levels)) return false;
+  for (const level of levels) {
+    if (!Array.isArray(level) || !(decimal(level[0]) > 0) || !(decimal(level[1]) >= 0)) return false;
+  }
+  return true;
+}
+
+function klineReadable(raw: RawKline): boolean {
+  const k = raw.k as Partial<RawKline['k']> | null;
+  if (k === null || typeof k !== 'object' || !isTime(raw.E) || !isSymbol(raw.s)) return false;
+  return isId(k.t) && isId(k.T) && k.T >= k.t && typeof k.i === 'string' && typeof k.x === 'boolean' &&
+    decimal(k.o) >= 0 && decimal(k.h) >= 0 && decimal(k.l) >= 0 && decimal(k.c) >= 0 && decimal(k.v) >= 0;
 }

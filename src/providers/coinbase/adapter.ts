@@ -48,6 +48,12 @@ interface BookState {
   readonly sub: UpstreamSubscription;
   readonly view: SyncedBook;
   awaiting: boolean;
+  /**
+   * A level2 subscribe for a fresh snapshot is queued or not yet answered. Its snapshot will be
+   * newer than any hole noticed meanwhile, so further holes ask for nothing more (no storm of
+   * unsubscribe/subscribe pairs when many messages go missing at once).
+   */
+  snapshotAsked: boolean;
   snapshotTimer: TimerHandle;
 }
 
@@ -128,7 +134,10 @@ export class CoinbaseAdapter implements ProviderAdapter {
       log: context.log,
       ...(tuning.backoff ? { backoff: tuning.backoff } : {}),
       onOpen: () => this.handshake(),
-      onMessage: (data) => this.onFrame(data.toString(), context.clock.now()),
+      onMessage: (data, isBinary) => {
+        if (isBinary) this.malformed('a binary frame where text was expected');
+        else this.onFrame(data.toString(), context.clock.now());
+      },
       onState: (change) => {
         if (change.state !== 'connected') this.connectionGone(change.detail);
         context.setState(change);
@@ -152,6 +161,7 @@ export class CoinbaseAdapter implements ProviderAdapter {
           sub,
           view: new SyncedBook({ provider: 'coinbase', symbol: sub.symbol, onStatus: (state, detail) => this.context.symbolStatus({ symbol: sub.symbol, channel: 'book', state, detail }) }),
           awaiting: true,
+          snapshotAsked: false,
           snapshotTimer: null,
         });
       }
@@ -243,6 +253,13 @@ export class CoinbaseAdapter implements ProviderAdapter {
   /** Answer to the oldest request: a cumulative `subscriptions` list. */
   private acknowledged(events: unknown[]): void {
     const request = this.inFlight.shift();
+    if (request?.type === 'subscribe' && request.channel === 'level2') {
+      // Answered: the snapshot follows; a hole seen from now on may have swallowed it.
+      for (const product of request.products) {
+        const state = this.books.get(product);
+        if (state) state.snapshotAsked = false;
+      }
+    }
     if (request && request.type === 'subscribe' && request.channel !== 'heartbeats') {
       const listed = (events[0] as { subscriptions?: Record<string, string[]> } | undefined)?.subscriptions?.[request.channel] ?? [];
       for (const product of request.products) {
@@ -293,7 +310,10 @@ export class CoinbaseAdapter implements ProviderAdapter {
     this.open = false;
     this.pacer.clear();
     this.settleAll();
-    for (const state of this.books.values()) this.loseBook(state, `connection lost: ${detail}`);
+    for (const state of this.books.values()) {
+      state.snapshotAsked = false;
+      this.loseBook(state, `connection lost: ${detail}`);
+    }
   }
 
   // ---- frames -------------------------------------------------------------------------------
@@ -306,44 +326,68 @@ export class CoinbaseAdapter implements ProviderAdapter {
       this.malformed('a frame that is not JSON');
       return;
     }
-    if (frame === null || typeof frame !== 'object') {
+    if (frame === null || typeof frame !== 'object' || Array.isArray(frame)) {
       this.malformed('a frame that is not a JSON object');
       return;
     }
     if (frame.type === 'error') {
-      this.refused(frame.message ?? 'error', frame.reason);
+      this.refused(typeof frame.message === 'string' ? frame.message : 'error', typeof frame.reason === 'string' ? frame.reason : undefined);
       return;
     }
     const seq = frame.sequence_num;
-    if (typeof seq === 'number') {
+    if (seq !== undefined && !isCount(seq)) {
+      // Not trusted as a sequence number (a huge one would make every later message look old);
+      // the next message shows the hole, if there is one.
+      this.malformed('a message with an unreadable sequence_num');
+      return;
+    }
+    if (seq !== undefined) {
       if (this.lastSeq !== null) {
         if (seq <= this.lastSeq) return; // out of order: Coinbase says to ignore it
         if (seq > this.lastSeq + 1) this.sequenceGap(this.lastSeq + 1, seq - 1);
       }
       this.lastSeq = seq;
     }
-    const events = Array.isArray(frame.events) ? frame.events : [];
-    const ts = (frame.timestamp && Date.parse(frame.timestamp)) || receivedAt;
+    if (frame.events !== undefined && !Array.isArray(frame.events)) {
+      this.unreadable(frame.channel, 'a message whose events are not a list');
+      return;
+    }
+    const events = frame.events ?? [];
+    const ts = (typeof frame.timestamp === 'string' && Date.parse(frame.timestamp)) || receivedAt;
+    let problem: string | null = null;
     switch (frame.channel) {
       case 'subscriptions':
         this.acknowledged(events);
         return;
       case 'l2_data':
+        problem = level2Problem(events);
+        if (problem) break;
         for (const event of events) this.level2(event as Level2Event, ts, receivedAt, seq);
         return;
       case 'ticker':
-        for (const event of events) this.tickers(event as TickerEvent, ts, receivedAt);
-        return;
+        for (const event of events) problem = this.tickers(event, ts, receivedAt) ?? problem;
+        break;
       case 'market_trades':
-        for (const event of events) this.trades(event as { type?: string; trades?: RawTrade[] }, receivedAt);
-        return;
+        for (const event of events) problem = this.trades(event, receivedAt) ?? problem;
+        break;
       case 'candles':
-        for (const event of events) this.candleEvents(event as { type?: string; candles?: RawCandle[] }, ts, receivedAt);
-        return;
+        for (const event of events) problem = this.candleEvents(event, ts, receivedAt) ?? problem;
+        break;
       case 'heartbeats':
         return;
       default:
-        if (frame.channel === undefined) this.malformed('a frame without a channel');
+        problem = frame.channel === undefined ? 'a frame without a channel' : 'a message on a channel it does not know';
+    }
+    if (problem) this.unreadable(frame.channel, problem);
+  }
+
+  /** One report per unreadable message; an unreadable book message may have been an update: the books resync. */
+  private unreadable(channel: unknown, problem: string): void {
+    this.malformed(problem);
+    if (channel === 'l2_data' && this.books.size > 0) {
+      const products = [...this.books.keys()];
+      for (const state of this.books.values()) this.loseBook(state, 'an order-book message could not be read');
+      this.requestSnapshots(products);
     }
   }
 
@@ -359,13 +403,16 @@ export class CoinbaseAdapter implements ProviderAdapter {
 
   /** Unsubscribe and subscribe level2 again: Coinbase answers the subscribe with a fresh snapshot. */
   private requestSnapshots(products: string[]): void {
-    if (products.length === 0 || !this.open) return;
+    const due = products.filter((product) => !this.books.get(product)?.snapshotAsked);
+    if (due.length === 0 || !this.open) return;
     this.counters.resyncRequests += 1;
-    this.request('unsubscribe', 'level2', products);
-    this.request('subscribe', 'level2', products);
-    for (const product of products) {
+    this.request('unsubscribe', 'level2', due);
+    this.request('subscribe', 'level2', due);
+    for (const product of due) {
       const state = this.books.get(product);
-      if (state) this.armSnapshotTimer(state);
+      if (!state) continue;
+      state.snapshotAsked = true;
+      this.armSnapshotTimer(state);
     }
   }
 
@@ -373,6 +420,7 @@ export class CoinbaseAdapter implements ProviderAdapter {
     if (state.snapshotTimer !== null) this.context.clock.clearTimeout(state.snapshotTimer);
     state.snapshotTimer = this.context.clock.setTimeout(() => {
       state.snapshotTimer = null;
+      state.snapshotAsked = false;
       if (state.awaiting && this.books.get(state.sub.symbol) === state) this.requestSnapshots([state.sub.symbol]);
     }, this.tuning.snapshotTimeoutMs);
   }
@@ -420,27 +468,36 @@ export class CoinbaseAdapter implements ProviderAdapter {
     }
   }
 
-  private tickers(event: TickerEvent, ts: number, receivedAt: number): void {
-    for (const ticker of event.tickers ?? []) {
+  /** Returns what could not be read, or null. */
+  private tickers(event: unknown, ts: number, receivedAt: number): string | null {
+    const tickers = (event as TickerEvent | null)?.tickers;
+    if (!Array.isArray(tickers)) return 'a ticker message without tickers';
+    let problem: string | null = null;
+    for (const ticker of tickers) {
+      if (!tickerReadable(ticker)) {
+        problem = 'a ticker that could not be read';
+        continue;
+      }
       for (const symbol of this.targets('ticker', ticker.product_id)) {
         const bidSize = numberOrNull(ticker.best_bid_quantity);
         const askSize = numberOrNull(ticker.best_ask_quantity);
-        const hasBid = bidSize !== null && bidSize > 0 && ticker.best_bid !== undefined;
-        const hasAsk = askSize !== null && askSize > 0 && ticker.best_ask !== undefined;
+        const hasBid = bidSize !== null && bidSize > 0 && numberOrNull(ticker.best_bid) !== null;
+        const hasAsk = askSize !== null && askSize > 0 && numberOrNull(ticker.best_ask) !== null;
         const quote: QuoteEvent = {
           type: 'quote',
           provider: 'coinbase',
           symbol,
           ts,
           receivedAt,
-          bid: hasBid ? Number(ticker.best_bid) : null,
+          bid: hasBid ? numberOrNull(ticker.best_bid) : null,
           bidSize: hasBid ? bidSize : null,
-          ask: hasAsk ? Number(ticker.best_ask) : null,
+          ask: hasAsk ? numberOrNull(ticker.best_ask) : null,
           askSize: hasAsk ? askSize : null,
         };
         this.context.emit(quote);
       }
     }
+    return problem;
   }
 
   /**
@@ -449,36 +506,39 @@ export class CoinbaseAdapter implements ProviderAdapter {
    * left out: Coinbase's documents call it the maker's side, clients have found it to be the
    * taker's (coinbase.md A5) — a wrong aggressor is worse than none.
    */
-  private trades(event: { type?: string; trades?: RawTrade[] }, receivedAt: number): void {
-    const trades = [...(event.trades ?? [])].sort((a, b) => Number(a.trade_id) - Number(b.trade_id));
+  private trades(event: unknown, receivedAt: number): string | null {
+    const body = event as { type?: unknown; trades?: unknown } | null;
+    if (!body || !Array.isArray(body.trades)) return 'a market_trades message without trades';
+    const readable = (body.trades as unknown[]).filter(tradeReadable);
+    const problem = readable.length < body.trades.length ? 'a trade that could not be read (id, product, price, size or time)' : null;
+    const trades = readable.sort((a, b) => Number(a.trade_id) - Number(b.trade_id));
     /** symbol → this snapshot is the symbol's first news: history, not sent. */
     const historyOnly = new Map<string, boolean>();
     for (const raw of trades) {
       const id = Number(raw.trade_id);
       for (const symbol of this.targets('market_trades', raw.product_id)) {
         const last = this.lastTradeId.get(symbol);
-        if (!historyOnly.has(symbol)) historyOnly.set(symbol, event.type === 'snapshot' && last === undefined);
+        if (!historyOnly.has(symbol)) historyOnly.set(symbol, body.type === 'snapshot' && last === undefined);
         if (last !== undefined && id <= last) continue;
         this.lastTradeId.set(symbol, id);
         if (historyOnly.get(symbol)) continue;
-        const price = Number(raw.price);
-        const size = Number(raw.size);
-        if (!(price >= 0 && size >= 0)) {
-          this.malformed(`a trade of ${raw.product_id} without a usable price or size`);
-          continue;
-        }
-        const trade: TradeEvent = { type: 'trade', provider: 'coinbase', symbol, ts: Date.parse(raw.time) || receivedAt, receivedAt, price, size, id: raw.trade_id };
+        const trade: TradeEvent = { type: 'trade', provider: 'coinbase', symbol, ts: Date.parse(raw.time) || receivedAt, receivedAt, price: Number(raw.price), size: Number(raw.size), id: raw.trade_id };
         this.context.emit(trade);
       }
     }
+    return problem;
   }
 
   /** Candles have no closed flag: a bucket is final when the next one starts, and is sent once more with closed: true. */
-  private candleEvents(event: { type?: string; candles?: RawCandle[] }, ts: number, receivedAt: number): void {
-    const raws = [...(event.candles ?? [])].sort((a, b) => Number(a.start) - Number(b.start));
+  private candleEvents(event: unknown, ts: number, receivedAt: number): string | null {
+    const body = event as { type?: unknown; candles?: unknown } | null;
+    if (!body || !Array.isArray(body.candles)) return 'a candles message without candles';
+    const readable = (body.candles as unknown[]).filter(candleReadable);
+    const problem = readable.length < body.candles.length ? 'a candle that could not be read' : null;
+    const raws = readable.sort((a, b) => Number(a.start) - Number(b.start));
     const latest = new Map<string, RawCandle>();
     for (const raw of raws) latest.set(raw.product_id, raw);
-    const chosen = event.type === 'snapshot' ? [...latest.values()] : raws;
+    const chosen = body.type === 'snapshot' ? [...latest.values()] : raws;
     for (const raw of chosen) {
       const start = Number(raw.start) * 1000;
       for (const symbol of this.targets('candles', raw.product_id)) {
@@ -505,6 +565,7 @@ export class CoinbaseAdapter implements ProviderAdapter {
         this.context.emit(candle);
       }
     }
+    return problem;
   }
 
   /** Subscribed symbols a message's product id feeds: itself, and X-USDC for X-USD (Coinbase answers -USDC subscriptions with the -USD product, coinbase.md A3). */
@@ -518,11 +579,62 @@ export class CoinbaseAdapter implements ProviderAdapter {
     return out;
   }
 
+  /** Counted and reported on every node (their node.error is rate-limited); logged at debug level only, so bad frames cannot flood the log. */
   private malformed(reason: string): void {
     this.counters.malformed += 1;
-    this.context.log.warn(`coinbase: skipped ${reason}`);
+    this.context.log.debug(`coinbase: skipped ${reason}`);
     this.context.error(new MarketError('PROTOCOL', `Coinbase sent ${reason}; it was skipped`, { provider: 'coinbase' }));
   }
+}
+
+/** A sequence number or id: a whole number a double holds exactly. */
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+/** A decimal string as a finite number ≥ 0, else NaN (empty text, other types, overflow). */
+function decimal(value: unknown): number {
+  if (typeof value !== 'string' || value === '') return NaN;
+  const number = Number(value);
+  return Number.isFinite(number) && number >= 0 ? number : NaN;
+}
+
+/** Checked before anything is applied: a book message is taken whole or not at all. */
+function level2Problem(events: unknown[]): string | null {
+  for (const event of events) {
+    const body = event as Level2Event | null;
+    if (!body || typeof body !== 'object' || typeof body.product_id !== 'string' || (body.type !== 'snapshot' && body.type !== 'update') || !Array.isArray(body.updates)) {
+      return 'an order-book message that could not be read';
+    }
+    for (const update of body.updates as unknown[]) {
+      const level = update as { side?: unknown; price_level?: unknown; new_quantity?: unknown } | null;
+      if (!level || (level.side !== 'bid' && level.side !== 'offer') || !(decimal(level.price_level) > 0) || !(decimal(level.new_quantity) >= 0)) {
+        return 'an order-book level that could not be read';
+      }
+    }
+  }
+  return null;
+}
+
+function tradeReadable(value: unknown): value is RawTrade {
+  const raw = value as Partial<RawTrade> | null;
+  return !!raw && typeof raw === 'object' && typeof raw.trade_id === 'string' && /^\d{1,15}$/.test(raw.trade_id) && typeof raw.product_id === 'string' &&
+    decimal(raw.price) > 0 && decimal(raw.size) > 0 && typeof raw.time === 'string';
+}
+
+function candleReadable(value: unknown): value is RawCandle {
+  const raw = value as Partial<RawCandle> | null;
+  return !!raw && typeof raw === 'object' && typeof raw.product_id === 'string' && typeof raw.start === 'string' && /^\d{1,12}$/.test(raw.start) &&
+    decimal(raw.open) >= 0 && decimal(raw.high) >= 0 && decimal(raw.low) >= 0 && decimal(raw.close) >= 0 && decimal(raw.volume) >= 0;
+}
+
+type RawTicker = NonNullable<TickerEvent['tickers']>[number];
+
+/** Missing best bid/ask fields are an empty side; present ones must be decimal strings. */
+function tickerReadable(value: unknown): value is RawTicker {
+  const raw = value as Record<string, unknown> | null;
+  if (!raw || typeof raw !== 'object' || typeof raw.product_id !== 'string') return false;
+  return ['best_bid', 'best_bid_quantity', 'best_ask', 'best_ask_quantity'].every((field) => raw[field] === undefined || raw[field] === '' || !Number.isNaN(decimal(raw[field])));
 }
 
 function applyLevels(bids: SyncedBook['book']['bids'], asks: SyncedBook['book']['asks'], updates: NonNullable<Level2Event['updates']>): void {

@@ -45,9 +45,15 @@ export class FeedDataDecoder {
     this.requested = requested;
   }
 
-  /** FEED_CONFIG: field lists accumulate (a later config may name only some types). */
-  applyConfig(config: FeedConfigMessage): void {
-    if (config.eventFields && typeof config.eventFields === 'object') this.eventFields = { ...this.eventFields, ...config.eventFields };
+  /** FEED_CONFIG: field lists accumulate (a later config may name only some types). False (and nothing taken) when they are not lists of names. */
+  applyConfig(config: FeedConfigMessage): boolean {
+    const fields: unknown = config.eventFields;
+    if (fields === undefined) return true;
+    if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return false;
+    const lists = Object.values(fields as Record<string, unknown>);
+    if (!lists.every((list) => Array.isArray(list) && list.length > 0 && list.every((name) => typeof name === 'string'))) return false;
+    this.eventFields = { ...this.eventFields, ...(fields as Record<string, string[]>) };
+    return true;
   }
 
   /** A new channel: forget the previous channel's field lists. */
@@ -63,8 +69,9 @@ export class FeedDataDecoder {
     }
     if (typeof data[0] === 'object' && data[0] !== null) {
       for (const item of data) {
-        if (isRecord(item)) result.records.push(item);
-        else result.problems.push('FEED_DATA (FULL) entry without eventType and eventSymbol');
+        if (!isRecord(item)) result.problems.push('FEED_DATA (FULL) entry without eventType and eventSymbol');
+        else if (!Object.values(item).every(isWireValue)) result.problems.push(`FEED_DATA (FULL) ${item.eventType}: a value that is not a number, text or boolean`);
+        else result.records.push(item);
       }
       return result;
     }
@@ -90,6 +97,10 @@ export class FeedDataDecoder {
     }
     if (values.length % fields.length !== 0) {
       result.problems.push(`FEED_DATA ${eventType}: ${values.length} values do not split into events of ${fields.length} fields (${fields.join(',')}); frame skipped`);
+      return;
+    }
+    if (!values.every(isWireValue)) {
+      result.problems.push(`FEED_DATA ${eventType}: a value that is not a number, text or boolean (or a number too large for a double); frame skipped`);
       return;
     }
     const records: DxRecord[] = [];
@@ -120,6 +131,11 @@ export function dxText(value: DxValue | undefined): string | undefined {
 
 function toDxValue(value: unknown): DxValue {
   return typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' ? value : null;
+}
+
+/** What DXLink sends as a value: a finite number, text ("NaN", "Infinity" included), a boolean, or null. */
+function isWireValue(value: unknown): boolean {
+  return typeof value === 'number' ? Number.isFinite(value) : value === null || typeof value === 'string' || typeof value === 'boolean';
 }
 
 function isRecord(value: unknown): value is DxRecord {

@@ -89,12 +89,14 @@ export class DxlinkStream {
   /** AUTH went out on this attempt's socket (so a give-up after it is about the token, not the network). */
   private authSentThisAttempt = false;
   private libraryAttempts = 0;
+  /** Attempts in a row whose socket closed without a reason after AUTH went out. */
+  private silentAuthCloses = 0;
   private lastProblem = '';
   private retryTimer: TimerHandle = null;
   private authTimer: TimerHandle = null;
   private stableTimer: TimerHandle = null;
   private reopenTimer: TimerHandle = null;
-  private readonly counters = { connections: 0, libraryReconnects: 0, authRejections: 0, subscriptionFrames: 0, dataFrames: 0 };
+  private readonly counters = { connections: 0, libraryReconnects: 0, authRejections: 0, subscriptionFrames: 0, dataFrames: 0, malformed: 0 };
 
   constructor(options: DxlinkStreamOptions) {
     this.options = options;
@@ -188,7 +190,7 @@ export class DxlinkStream {
     // The library retries a dropped connection by itself, waiting 1 s × the attempt number and
     // without end. After 30 attempts (the 30 s cap of our backoff) it gives up and reports
     // NOT_CONNECTED; from there our capped backoff with jitter takes over (retryLater).
-    const client = createDxlinkClient({ logLevel: DXLinkLogLevel.ERROR, maxReconnectAttempts: LIBRARY_RECONNECT_ATTEMPTS });
+    const client = createDxlinkClient({ logLevel: DXLinkLogLevel.ERROR, maxReconnectAttempts: LIBRARY_RECONNECT_ATTEMPTS }, (reason) => this.malformed(reason));
     client.addConnectionStateChangeListener(this.onConnectionState);
     client.addAuthStateChangeListener(this.onAuthState);
     client.addErrorListener(this.onError);
@@ -218,6 +220,7 @@ export class DxlinkStream {
     } else if (state === DXLinkConnectionState.CONNECTED) {
       this.clearTimer('authTimer');
       this.libraryAttempts = 0;
+      this.silentAuthCloses = 0;
       this.lastProblem = '';
       this.everConnected = true;
       this.context.setState({ state: 'connected', detail: 'connected' });
@@ -229,8 +232,13 @@ export class DxlinkStream {
       // The library stopped trying: it does so when a socket closes while unauthorized, which
       // includes a first connection that never opened (its auth state starts UNAUTHORIZED).
       this.clearTimer('authTimer');
-      const refused = this.tokenInUse && this.authSentThisAttempt && this.client?.getAuthState() !== DXLinkAuthState.AUTHORIZED;
-      this.retryLater(refused ? this.authError(this.lastProblem || 'the server closed the connection before authorizing') : this.networkError(this.lastProblem || 'connection closed'));
+      const unanswered = this.tokenInUse && this.authSentThisAttempt && this.client?.getAuthState() !== DXLinkAuthState.AUTHORIZED;
+      // A socket cut without a word after AUTH went out is what a network drop looks like, and also
+      // a server that closes on a bad token without saying so: once counts as the network, twice in a row as a refusal.
+      const silent = /^(UNKNOWN: )?$/.test(this.lastProblem);
+      this.silentAuthCloses = unanswered && silent ? this.silentAuthCloses + 1 : 0;
+      const refused = unanswered && (!silent || this.silentAuthCloses >= 2);
+      this.retryLater(refused ? this.authError(silent ? 'the server closed the connection before authorizing' : this.lastProblem) : this.networkError(silent ? 'connection closed' : this.lastProblem));
     }
   };
 
@@ -343,20 +351,35 @@ export class DxlinkStream {
 
   private onChannelMessage(channel: DXLinkChannel, message: DXLinkChannelMessage): void {
     if (this.stopped || channel !== this.channel) return;
-    if (message.type === 'FEED_CONFIG') {
-      this.decoder.applyConfig(message as FeedConfigMessage);
-    } else if (message.type === 'FEED_DATA') {
-      this.counters.dataFrames += 1;
-      this.handleData(message.data as unknown);
+    // The library catches what a listener throws and only logs it: report it here instead.
+    try {
+      if (message.type === 'FEED_CONFIG') {
+        if (!this.decoder.applyConfig(message as FeedConfigMessage)) this.malformed('a FEED_CONFIG whose eventFields are not lists of field names');
+      } else if (message.type === 'FEED_DATA') {
+        this.counters.dataFrames += 1;
+        this.handleData(message.data as unknown);
+      }
+    } catch (err) {
+      this.context.log.debug(`${this.options.provider}: ${message.type} failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.malformed(`a ${message.type} message it could not read`);
     }
+  }
+
+  /**
+   * A frame, a FEED message or a COMPACT pair that could not be read: counted and reported on
+   * every node (their node.error is rate-limited); logged at debug level only, so bad frames cannot
+   * flood the log.
+   */
+  private malformed(reason: string): void {
+    if (this.stopped) return;
+    this.counters.malformed += 1;
+    this.context.log.debug(`${this.options.provider}: skipped ${reason}`);
+    this.context.error(new MarketError('PROTOCOL', `${this.options.provider}: ${reason}; it was skipped`, { provider: this.options.provider }));
   }
 
   private handleData(data: unknown): void {
     const { records, problems } = this.decoder.decode(data);
-    for (const problem of problems) {
-      this.context.log.warn(`${this.options.provider}: ${problem}`);
-      this.context.error(new MarketError('PROTOCOL', `${this.options.provider}: ${problem}`, { provider: this.options.provider }));
-    }
+    for (const problem of problems) this.malformed(problem);
     const receivedAt = this.context.clock.now();
     const resolve = (eventSymbol: string): SymbolRef => this.symbolRefs.get(eventSymbol) ?? defaultSymbolRef(eventSymbol);
     for (const record of records) {

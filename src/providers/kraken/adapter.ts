@@ -27,10 +27,12 @@ export interface KrakenTuning {
   messagesPerSecond: number;
   /** An application ping this often keeps Kraken from closing a connection it thinks idle. */
   pingIntervalMs: number;
+  /** A book subscribe not answered by a snapshot within this long is sent again (the snapshot may have been lost). */
+  snapshotTimeoutMs: number;
   backoff?: Partial<BackoffPolicy>;
 }
 
-export const DEFAULT_KRAKEN_TUNING: Readonly<KrakenTuning> = Object.freeze({ staleAfterMs: 10_000, messagesPerSecond: 5, pingIntervalMs: 30_000 });
+export const DEFAULT_KRAKEN_TUNING: Readonly<KrakenTuning> = Object.freeze({ staleAfterMs: 10_000, messagesPerSecond: 5, pingIntervalMs: 30_000, snapshotTimeoutMs: 10_000 });
 
 type KrakenChannel = 'ticker' | 'trade' | 'ohlc' | 'book';
 
@@ -47,6 +49,7 @@ interface BookState {
   /** The depth subscribed at Kraken (10, 25, 100, 500, 1000). */
   depth: number;
   awaiting: boolean;
+  snapshotTimer: TimerHandle;
 }
 
 type Wire = Record<string, unknown>;
@@ -91,7 +94,10 @@ export class KrakenAdapter implements ProviderAdapter {
       log: context.log,
       ...(tuning.backoff ? { backoff: tuning.backoff } : {}),
       onOpen: () => this.handshake(),
-      onMessage: (data) => this.onFrame(data.toString(), context.clock.now()),
+      onMessage: (data, isBinary) => {
+        if (isBinary) this.malformed('a binary frame where text was expected');
+        else this.onFrame(data.toString(), context.clock.now());
+      },
       onState: (change) => {
         if (change.state !== 'connected') this.connectionGone(change.detail);
         context.setState(change);
@@ -113,6 +119,7 @@ export class KrakenAdapter implements ProviderAdapter {
           view: new SyncedBook({ provider: 'kraken', symbol: sub.symbol, keepText: true, onStatus: (state, detail) => this.context.symbolStatus({ symbol: sub.symbol, channel: 'book', state, detail }) }),
           depth: krakenBookDepth(sub.depth),
           awaiting: true,
+          snapshotTimer: null,
         });
       }
     }
@@ -122,7 +129,7 @@ export class KrakenAdapter implements ProviderAdapter {
   unsubscribe(subscriptions: readonly UpstreamSubscription[]): void {
     for (const sub of subscriptions) {
       if (!this.subs.delete(subKey(sub))) continue;
-      if (sub.channel === 'book') this.books.delete(sub.symbol);
+      if (sub.channel === 'book') this.dropBook(sub.symbol);
       if (sub.channel === 'candle') this.candles.delete(`${sub.symbol}@${sub.interval ?? ''}`);
     }
     this.scheduleFlush();
@@ -134,6 +141,7 @@ export class KrakenAdapter implements ProviderAdapter {
     this.flushTimer = null;
     this.stopPing();
     this.pacer.clear();
+    for (const state of this.books.values()) this.clearSnapshotTimer(state);
     await this.socket.close();
   }
 
@@ -159,6 +167,7 @@ export class KrakenAdapter implements ProviderAdapter {
     this.stopPing();
     for (const state of this.books.values()) {
       state.awaiting = true;
+      this.clearSnapshotTimer(state);
       state.view.lose(`connection lost: ${detail}`);
     }
   }
@@ -234,11 +243,38 @@ export class KrakenAdapter implements ProviderAdapter {
     this.counters.requests += 1;
     const reqId = this.nextReqId++;
     if (method === 'subscribe') this.pending.set(reqId, { group, due: symbols.length });
+    if (method === 'subscribe' && group.channel === 'book') {
+      for (const symbol of symbols) {
+        const state = this.books.get(symbol);
+        if (state) this.armSnapshotTimer(state);
+      }
+    }
     this.send({ method, params, req_id: reqId });
   }
 
   private send(message: Record<string, unknown>): void {
     this.pacer.push(JSON.stringify(message));
+  }
+
+  private armSnapshotTimer(state: BookState): void {
+    this.clearSnapshotTimer(state);
+    state.snapshotTimer = this.context.clock.setTimeout(() => {
+      state.snapshotTimer = null;
+      if (state.awaiting && this.open && this.books.get(state.sub.symbol) === state) {
+        this.resubscribeBook(state, `no snapshot within ${this.tuning.snapshotTimeoutMs / 1000} s`);
+      }
+    }, this.tuning.snapshotTimeoutMs);
+  }
+
+  private clearSnapshotTimer(state: BookState): void {
+    if (state.snapshotTimer !== null) this.context.clock.clearTimeout(state.snapshotTimer);
+    state.snapshotTimer = null;
+  }
+
+  private dropBook(symbol: string): void {
+    const state = this.books.get(symbol);
+    if (state) this.clearSnapshotTimer(state);
+    this.books.delete(symbol);
   }
 
   /** A book's checksum failed (or its depth must grow): ask Kraken for a fresh snapshot. */
@@ -263,7 +299,7 @@ export class KrakenAdapter implements ProviderAdapter {
       this.malformed('a frame that is not JSON');
       return;
     }
-    if (frame === null || typeof frame !== 'object') {
+    if (frame === null || typeof frame !== 'object' || Array.isArray(frame)) {
       this.malformed('a frame that is not a JSON object');
       return;
     }
@@ -271,28 +307,39 @@ export class KrakenAdapter implements ProviderAdapter {
       this.answer(frame);
       return;
     }
-    const data = Array.isArray(frame.data) ? (frame.data as Wire[]) : [];
+    if (frame.channel === 'heartbeat') return;
+    if (!Array.isArray(frame.data) || !(frame.data as unknown[]).every((entry) => entry !== null && typeof entry === 'object' && !Array.isArray(entry))) {
+      this.unreadable(frame.channel, KNOWN_CHANNELS.has(frame.channel as string) ? 'a message whose data is not a list of objects' : 'a frame on a channel it does not know');
+      return;
+    }
+    const data = frame.data as Wire[];
+    let problem: string | null = null;
     switch (frame.channel) {
       case 'book':
-        for (const entry of data) this.book(entry, frame.type === 'snapshot', receivedAt);
-        return;
+        for (const entry of data) problem = this.book(entry, frame.type === 'snapshot', receivedAt) ?? problem;
+        break;
       case 'ticker':
-        for (const entry of data) this.ticker(entry, receivedAt);
-        return;
+        for (const entry of data) problem = this.ticker(entry, receivedAt) ?? problem;
+        break;
       case 'trade':
-        for (const entry of data) this.trade(entry, receivedAt);
-        return;
+        for (const entry of data) problem = this.trade(entry, receivedAt) ?? problem;
+        break;
       case 'ohlc':
-        this.ohlc(data, frame.type === 'snapshot', (typeof frame.timestamp === 'string' && Date.parse(frame.timestamp)) || receivedAt, receivedAt);
-        return;
+        problem = this.ohlc(data, frame.type === 'snapshot', (typeof frame.timestamp === 'string' && Date.parse(frame.timestamp)) || receivedAt, receivedAt);
+        break;
       case 'status':
         this.status(data[0]);
-        return;
-      case 'heartbeat':
-        return;
+        break;
       default:
-        this.malformed(`a frame on an unknown channel (${String(frame.channel)})`);
+        problem = 'a frame on a channel it does not know';
     }
+    if (problem) this.malformed(problem);
+  }
+
+  /** One report per unreadable message; an unreadable book message may have been an update of any book: they all resync. */
+  private unreadable(channel: unknown, problem: string): void {
+    this.malformed(problem);
+    if (channel === 'book') for (const state of this.books.values()) this.resubscribeBook(state, 'an order-book message could not be read');
   }
 
   /** subscribe/unsubscribe/pong answers; refusals reach the symbol's nodes in Kraken's words. */
@@ -317,7 +364,7 @@ export class KrakenAdapter implements ProviderAdapter {
     for (const sub of refused) {
       this.asked.get(groupKey(this.groupOf(sub)))?.delete(sub.symbol);
       this.subs.delete(subKey(sub));
-      if (sub.channel === 'book') this.books.delete(sub.symbol);
+      if (sub.channel === 'book') this.dropBook(sub.symbol);
     }
     const hint = /^(XBT|XDG)\//.test(symbol) ? '; v2 names use ISO codes, e.g. BTC/USD, DOGE/USD' : '; check the pair, e.g. BTC/USD';
     const detail: { provider: string; symbol: string; reason: string; channel?: UpstreamSubscription['channel'] } = { provider: 'kraken', symbol, reason: words };
@@ -333,11 +380,19 @@ export class KrakenAdapter implements ProviderAdapter {
     else this.context.notice({ level: 'info', code: 'KRAKEN_SYSTEM_STATUS', detail: 'Kraken reports its system as "online" again' });
   }
 
-  private book(entry: Wire, snapshot: boolean, receivedAt: number): void {
-    const symbol = entry.symbol as string;
+  /** Returns what could not be read, or null. */
+  private book(entry: Wire, snapshot: boolean, receivedAt: number): string | null {
+    const symbol = entry.symbol;
+    if (typeof symbol !== 'string' || !levelsReadable(entry.bids) || !levelsReadable(entry.asks) || numberOrNull(entry.checksum) === null) {
+      // Nothing of it is applied; the book it was for (or every book, when that is unclear) resyncs.
+      const own = typeof symbol === 'string' ? this.books.get(symbol) : undefined;
+      const targets = typeof symbol === 'string' ? (own ? [own] : []) : [...this.books.values()];
+      for (const target of targets) if (!target.awaiting || snapshot) this.resubscribeBook(target, 'an order-book message could not be read');
+      return 'an order-book message that could not be read';
+    }
     const state = this.books.get(symbol);
-    if (!state) return;
-    if (!snapshot && state.awaiting) return; // from before the snapshot we asked for
+    if (!state) return null;
+    if (!snapshot && state.awaiting) return null; // from before the snapshot we asked for
     const book = state.view.book;
     if (snapshot) book.clear();
     for (const level of (entry.bids ?? []) as Level[]) book.bids.setText(level.price, level.qty);
@@ -349,28 +404,33 @@ export class KrakenAdapter implements ProviderAdapter {
     if (actual !== expected) {
       this.counters.checksumMismatches += 1;
       this.resubscribeBook(state, `checksum mismatch: Kraken says ${expected}, the book gives ${actual}`);
-      return;
+      return null;
     }
     if (snapshot) {
       state.awaiting = false;
+      this.clearSnapshotTimer(state);
       if (!state.view.markSynced('snapshot checksum verified')) {
         this.resubscribeBook(state, 'crossed snapshot');
-        return;
+        return null;
       }
     }
     if (krakenBookDepth(state.sub.depth) > state.depth) {
       this.resubscribeBook(state, `a node asked for ${state.sub.depth} levels`);
-      return;
+      return null;
     }
     const ts = (typeof entry.timestamp === 'string' && Date.parse(entry.timestamp)) || receivedAt;
     const event = state.view.toEvent(state.sub.depth, ts, receivedAt);
     if (event) this.context.emit(event);
     else this.resubscribeBook(state, 'crossed book');
+    return null;
   }
 
-  private ticker(entry: Wire, receivedAt: number): void {
-    const symbol = entry.symbol as string;
-    if (!this.subs.has(`quote:${symbol}`)) return;
+  private ticker(entry: Wire, receivedAt: number): string | null {
+    const symbol = entry.symbol;
+    if (typeof symbol !== 'string' || !['bid', 'bid_qty', 'ask', 'ask_qty'].every((field) => entry[field] === undefined || numberOrNull(entry[field]) !== null)) {
+      return 'a ticker that could not be read';
+    }
+    if (!this.subs.has(`quote:${symbol}`)) return null;
     const bidSize = numberOrNull(entry.bid_qty);
     const askSize = numberOrNull(entry.ask_qty);
     const hasBid = bidSize !== null && bidSize > 0 && numberOrNull(entry.bid) !== null;
@@ -381,23 +441,24 @@ export class KrakenAdapter implements ProviderAdapter {
       symbol,
       ts: (typeof entry.timestamp === 'string' && Date.parse(entry.timestamp)) || receivedAt,
       receivedAt,
-      bid: hasBid ? Number(entry.bid) : null,
+      bid: hasBid ? numberOrNull(entry.bid) : null,
       bidSize: hasBid ? bidSize : null,
-      ask: hasAsk ? Number(entry.ask) : null,
+      ask: hasAsk ? numberOrNull(entry.ask) : null,
       askSize: hasAsk ? askSize : null,
     };
     this.context.emit(quote);
+    return null;
   }
 
-  private trade(entry: Wire, receivedAt: number): void {
-    const symbol = entry.symbol as string;
-    if (!this.subs.has(`trade:${symbol}`)) return;
+  private trade(entry: Wire, receivedAt: number): string | null {
+    const symbol = entry.symbol;
     const price = numberOrNull(entry.price);
     const size = numberOrNull(entry.qty);
-    if (price === null || size === null) {
-      this.malformed(`a trade of ${symbol} without a usable price or qty`);
-      return;
+    const id = entry.trade_id;
+    if (typeof symbol !== 'string' || price === null || price <= 0 || size === null || size <= 0 || (id !== undefined && !isTradeId(id)) || (entry.side !== undefined && entry.side !== 'buy' && entry.side !== 'sell')) {
+      return 'a trade that could not be read (price, qty, side or trade_id)';
     }
+    if (!this.subs.has(`trade:${symbol}`)) return null;
     const trade: TradeEvent = {
       type: 'trade',
       provider: 'kraken',
@@ -408,8 +469,9 @@ export class KrakenAdapter implements ProviderAdapter {
       size,
     };
     if (entry.side === 'buy' || entry.side === 'sell') trade.side = entry.side; // the taker's side (kraken.md §5)
-    if (entry.trade_id !== undefined) trade.id = String(entry.trade_id);
+    if (id !== undefined) trade.id = String(id);
     this.context.emit(trade);
+    return null;
   }
 
   /**
@@ -417,18 +479,16 @@ export class KrakenAdapter implements ProviderAdapter {
    * and is then sent once more with closed: true. A snapshot's history is skipped: only its
    * newest candle is sent.
    */
-  private ohlc(entries: Wire[], snapshot: boolean, ts: number, receivedAt: number): void {
-    const chosen = snapshot ? newestPerSymbol(entries) : entries;
+  private ohlc(entries: Wire[], snapshot: boolean, ts: number, receivedAt: number): string | null {
+    const readable = entries.filter(ohlcReadable);
+    const problem = readable.length < entries.length ? 'an ohlc entry that could not be read' : null;
+    const chosen = snapshot ? newestPerSymbol(readable) : readable;
     for (const entry of chosen) {
       const minutes = Number(entry.interval);
       const interval = Object.keys(KRAKEN_INTERVAL_MINUTES).find((name) => KRAKEN_INTERVAL_MINUTES[name] === minutes);
       const symbol = entry.symbol as string;
       if (!interval || !this.subs.has(`candle:${symbol}@${interval}`)) continue;
       const start = Date.parse(entry.interval_begin as string);
-      if (!Number.isFinite(start)) {
-        this.malformed(`an ohlc entry of ${symbol} without interval_begin`);
-        continue;
-      }
       const key = `${symbol}@${interval}`;
       const current = this.candles.get(key);
       if (current && start < current.start) continue;
@@ -452,11 +512,13 @@ export class KrakenAdapter implements ProviderAdapter {
       this.candles.set(key, candle);
       this.context.emit(candle);
     }
+    return problem;
   }
 
+  /** Counted and reported on every node (their node.error is rate-limited); logged at debug level only, so bad frames cannot flood the log. */
   private malformed(reason: string): void {
     this.counters.malformed += 1;
-    this.context.log.warn(`kraken: skipped ${reason}`);
+    this.context.log.debug(`kraken: skipped ${reason}`);
     this.context.error(new MarketError('PROTOCOL', `Kraken sent ${reason}; it was skipped`, { provider: 'kraken' }));
   }
 }
@@ -481,6 +543,31 @@ function newestPerSymbol(entries: Wire[]): Wire[] {
     if (!seen || Date.parse(entry.interval_begin as string) > Date.parse(seen.interval_begin as string)) newest.set(entry.symbol as string, entry);
   }
   return [...newest.values()];
+}
+
+const KNOWN_CHANNELS = new Set(['book', 'ticker', 'trade', 'ohlc', 'status']);
+
+/** [{price, qty}, …] with numbers (kept as their wire text), prices > 0, quantities ≥ 0; absent = none. */
+function levelsReadable(levels: unknown): boolean {
+  if (levels === undefined) return true;
+  if (!Array.isArray(levels)) return false;
+  for (const level of levels) {
+    const { price, qty } = (level ?? {}) as { price?: unknown; qty?: unknown };
+    const p = numberOrNull(price);
+    const q = numberOrNull(qty);
+    if (p === null || p <= 0 || q === null || q < 0) return false;
+  }
+  return true;
+}
+
+/** Kraken trade ids are integers (numbers, kept as text): digits a double holds exactly. */
+function isTradeId(value: unknown): boolean {
+  return typeof value === 'string' && /^\d{1,15}$/.test(value);
+}
+
+function ohlcReadable(entry: Wire): boolean {
+  return typeof entry.symbol === 'string' && typeof entry.interval_begin === 'string' && Number.isFinite(Date.parse(entry.interval_begin)) && numberOrNull(entry.interval) !== null &&
+    ['open', 'high', 'low', 'close'].every((field) => numberOrNull(entry[field]) !== null) && (entry.volume === undefined || numberOrNull(entry.volume) !== null);
 }
 
 function numberOrNull(value: unknown): number | null {

@@ -9,7 +9,7 @@ import { MarketError } from '../../model/errors';
 import { parseOccSymbol } from '../../model/occ';
 import { ResilientSocket } from '../../session/resilient-socket';
 import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../types';
-import { SCHWAB_FIELDS, SchwabDecoder, type SchwabService } from './decode';
+import { SCHWAB_FIELDS, SCHWAB_SERVICES, SchwabDecoder, type SchwabService } from './decode';
 import type { StreamerInfo } from './rest';
 import { SchwabTokens } from './tokens';
 
@@ -53,7 +53,7 @@ export class SchwabAdapter implements ProviderAdapter {
   private streamer: StreamerInfo | null = null;
   private loginAnswer: ((item: ResponseItem) => void) | null = null;
   private nextRequestId = 1;
-  private readonly counters = { logins: 0, subscriptionCommands: 0, dataFrames: 0 };
+  private readonly counters = { logins: 0, subscriptionCommands: 0, dataFrames: 0, malformed: 0 };
 
   constructor(context: AdapterContext, options: SchwabAdapterOptions) {
     this.context = context;
@@ -78,7 +78,10 @@ export class SchwabAdapter implements ProviderAdapter {
         return { url: context.settings.endpoint || this.streamer.streamerSocketUrl };
       },
       onOpen: () => this.login(),
-      onMessage: (data) => this.handleFrame(data.toString()),
+      onMessage: (data, isBinary) => {
+        if (isBinary) this.malformed('a binary frame where text was expected');
+        else this.handleFrame(data.toString());
+      },
       onState: (change) => {
         context.setState(change);
         if (change.state === 'connected') this.tokens.checkRefreshTokenExpiry();
@@ -203,15 +206,29 @@ export class SchwabAdapter implements ProviderAdapter {
     try {
       frame = JSON.parse(text) as typeof frame;
     } catch {
-      this.context.error(new MarketError('PROTOCOL', 'schwab: a streamer frame was not JSON; ignored', { provider: 'schwab' }));
+      this.malformed('a frame that is not JSON');
       return;
     }
-    if (Array.isArray(frame.response)) for (const item of frame.response as ResponseItem[]) this.handleResponse(item);
-    if (Array.isArray(frame.data)) {
+    if (frame === null || typeof frame !== 'object' || Array.isArray(frame)) {
+      this.malformed('a frame that is not a JSON object');
+      return;
+    }
+    const { response, data, notify } = frame;
+    if ((response === undefined && data === undefined && notify === undefined) || [response, data, notify].some((part) => part !== undefined && !Array.isArray(part))) {
+      this.malformed('a frame with no response, data or notify list');
+      return;
+    }
+    if (Array.isArray(response)) for (const item of response as unknown[]) if (item && typeof item === 'object') this.handleResponse(item as ResponseItem);
+    if (Array.isArray(data)) {
       this.counters.dataFrames += 1;
       const receivedAt = this.context.clock.now();
-      for (const entry of frame.data as Array<Record<string, unknown>>) {
-        for (const event of this.decoder.decode(entry, receivedAt)) {
+      const problems: string[] = [];
+      for (const entry of data as unknown[]) {
+        if (!entry || typeof entry !== 'object' || !(SCHWAB_SERVICES as readonly unknown[]).includes((entry as { service?: unknown }).service)) {
+          problems.push('data of a service it did not subscribe to');
+          continue;
+        }
+        for (const event of this.decoder.decode(entry as Record<string, unknown>, receivedAt, problems)) {
           if (event.type === 'book') {
             const depth = this.held.get(`book:${event.symbol}`)?.depth ?? event.depth;
             this.context.emit({ ...event, bids: event.bids.slice(0, depth), asks: event.asks.slice(0, depth), depth });
@@ -220,8 +237,17 @@ export class SchwabAdapter implements ProviderAdapter {
           }
         }
       }
+      // One report per frame, however many of its items could not be read.
+      if (problems.length > 0) this.malformed(problems[0] as string);
     }
     // notify: heartbeats only keep the watchdog fed (the socket counts every frame).
+  }
+
+  /** Counted and reported on every node (their node.error is rate-limited); logged at debug level only, so bad frames cannot flood the log. */
+  private malformed(reason: string): void {
+    this.counters.malformed += 1;
+    this.context.log.debug(`schwab: skipped ${reason}`);
+    this.context.error(new MarketError('PROTOCOL', `Schwab sent ${reason}; it was skipped`, { provider: 'schwab' }));
   }
 
   private handleResponse(item: ResponseItem): void {

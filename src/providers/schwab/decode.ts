@@ -23,6 +23,29 @@ export const SCHWAB_FIELDS: Readonly<Record<SchwabService, string>> = {
   OPTIONS_BOOK: '0,1,2,3',
 };
 
+export const SCHWAB_SERVICES = Object.keys(SCHWAB_FIELDS) as readonly SchwabService[];
+
+/** Fields sent as text (exchange ids); every other field we ask for is a number. */
+const TEXT_FIELDS: Readonly<Record<SchwabService, ReadonlySet<string>>> = {
+  LEVELONE_EQUITIES: new Set(['6', '7', '16']),
+  LEVELONE_OPTIONS: new Set(),
+  CHART_EQUITY: new Set(),
+  NASDAQ_BOOK: new Set(),
+  NYSE_BOOK: new Set(),
+  OPTIONS_BOOK: new Set(),
+};
+const numericFields = (service: SchwabService): ReadonlySet<string> => new Set(SCHWAB_FIELDS[service].split(',').filter((field) => field !== '0' && !TEXT_FIELDS[service].has(field)));
+const NUMERIC_FIELDS: Readonly<Record<SchwabService, ReadonlySet<string>>> = {
+  LEVELONE_EQUITIES: numericFields('LEVELONE_EQUITIES'),
+  LEVELONE_OPTIONS: numericFields('LEVELONE_OPTIONS'),
+  CHART_EQUITY: numericFields('CHART_EQUITY'),
+  NASDAQ_BOOK: numericFields('NASDAQ_BOOK'),
+  NYSE_BOOK: numericFields('NYSE_BOOK'),
+  OPTIONS_BOOK: numericFields('OPTIONS_BOOK'),
+};
+/** Book fields that are lists of levels, not numbers. */
+const LEVEL_FIELDS = new Set(['2', '3']);
+
 type Item = Record<string, unknown>;
 
 const CHART_INTERVAL_MS = 60_000;
@@ -41,13 +64,20 @@ export class SchwabDecoder {
    * `receivedAt` is local time; `timestamp` (server time, ms) stands in for exchange time where
    * an item has none.
    */
-  decode(entry: { service?: unknown; timestamp?: unknown; command?: unknown; content?: unknown }, receivedAt: number): MarketEvent[] {
+  decode(entry: { service?: unknown; timestamp?: unknown; command?: unknown; content?: unknown }, receivedAt: number, problems: string[] = []): MarketEvent[] {
     const service = entry.service;
-    const serverTs = typeof entry.timestamp === 'number' && entry.timestamp > 0 ? entry.timestamp : receivedAt;
-    if (!Array.isArray(entry.content)) return [];
+    const serverTs = typeof entry.timestamp === 'number' && entry.timestamp > 0 && Number.isFinite(entry.timestamp) ? entry.timestamp : receivedAt;
+    if (!Array.isArray(entry.content)) {
+      problems.push('data without a content list');
+      return [];
+    }
     const events: MarketEvent[] = [];
     for (const raw of entry.content) {
-      if (!raw || typeof raw !== 'object' || typeof (raw as Item).key !== 'string') continue;
+      // An item with a field of the wrong type is skipped whole: merged into an image it would turn a real value into "missing".
+      if (!raw || typeof raw !== 'object' || typeof (raw as Item).key !== 'string' || (typeof service === 'string' && isService(service) && !fieldsReadable(service, raw as Item))) {
+        problems.push('an item that could not be read (key or field types)');
+        continue;
+      }
       const item = raw as Item;
       switch (service) {
         case 'LEVELONE_EQUITIES':
@@ -156,6 +186,31 @@ export class SchwabDecoder {
     if (option) event.option = option;
     return event;
   }
+}
+
+function isService(name: string): name is SchwabService {
+  return (SCHWAB_SERVICES as readonly string[]).includes(name);
+}
+
+/** Numbers are finite numbers, text is text, book sides are lists of {0: price, 1: size, …} with numbers. */
+function fieldsReadable(service: SchwabService, item: Item): boolean {
+  const numeric = NUMERIC_FIELDS[service];
+  const text = TEXT_FIELDS[service];
+  const book = service === 'NASDAQ_BOOK' || service === 'NYSE_BOOK' || service === 'OPTIONS_BOOK';
+  for (const [field, value] of Object.entries(item)) {
+    if (book && LEVEL_FIELDS.has(field)) {
+      if (!Array.isArray(value) || !value.every((level) => level && typeof level === 'object' && isFiniteNumber((level as Item)['0']) && isFiniteNumber((level as Item)['1']))) return false;
+    } else if (numeric.has(field)) {
+      if (!isFiniteNumber(value)) return false;
+    } else if (text.has(field) && typeof value !== 'string') {
+      return false;
+    }
+  }
+  return true;
+}
+
+function isFiniteNumber(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(value);
 }
 
 function levels(raw: unknown): BookLevel[] {

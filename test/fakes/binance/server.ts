@@ -21,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { systemClock, type Clock, type TimerHandle } from '../../../src/session/clock';
 import { FakeBinanceMarket, type Level, type SymbolSpec } from './market';
+import { FaultHooks, sendThrough } from '../fault-hooks';
 
 export interface FakeBinanceOptions {
   clock?: Clock;
@@ -79,6 +80,8 @@ export class FakeBinance {
   /** REST requests served, by path. */
   readonly restCalls: string[] = [];
   stalled = false;
+  /** Drops on a client frame, rewritten outgoing frames (test/fakes/fault-hooks.ts). */
+  readonly faults = new FaultHooks();
   private readonly options: Required<Omit<FakeBinanceOptions, 'clock'>>;
   private readonly clock: Clock;
   private readonly staleSnapshots = new Map<string, string>();
@@ -282,7 +285,7 @@ export class FakeBinance {
   }
 
   private send(connection: FakeConnection, text: string): void {
-    if (!this.stalled && connection.open) connection.socket.send(text);
+    if (!this.stalled && connection.open) sendThrough(this.faults, connection.socket, text);
   }
 
   private accept(ws: WebSocket, url: URL): void {
@@ -290,10 +293,12 @@ export class FakeBinance {
     const timeUnit = (url.searchParams.get('timeUnit') ?? '').toUpperCase();
     const connection = new FakeConnection(ws, this.connections.length, this.clock.now(), combined, timeUnit === 'MICROSECOND');
     this.connections.push(connection);
+    this.faults.accepted(ws);
     const initial = combined ? (url.searchParams.get('streams') ?? '').split('/') : url.pathname.split('/').slice(2);
     for (const stream of initial) if (stream && isValidStream(stream)) connection.streams.add(stream);
 
     ws.on('message', (data, isBinary) => {
+      if (this.faults.incoming(ws, data.toString())) return;
       if (!this.countIncoming(connection)) return;
       const text = data.toString();
       connection.received.push(text);

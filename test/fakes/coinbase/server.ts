@@ -23,6 +23,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { seededRandom, formatFixed } from '../binance/market';
+import { FaultHooks, sendThrough } from '../fault-hooks';
 
 export interface FakeCoinbaseOptions {
   /** Close a connection that has not subscribed within this long (5 s at Coinbase). */
@@ -146,6 +147,8 @@ export class FakeCoinbase {
   /** `${connection}:${sequence_num}` → true top 20 of the product the l2_data message was about. */
   readonly bookHistory = new Map<string, { bids: Array<[number, number]>; asks: Array<[number, number]> }>();
   stalled = false;
+  /** Drops on a client frame, rewritten outgoing frames (test/fakes/fault-hooks.ts). */
+  readonly faults = new FaultHooks();
   private readonly options: FakeCoinbaseOptions;
   private seedCounter: number;
 
@@ -253,6 +256,7 @@ export class FakeCoinbase {
   private accept(ws: WebSocket): void {
     const connection = new FakeCoinbaseConnection(ws, this.connections.length);
     this.connections.push(connection);
+    this.faults.accepted(ws);
     connection.timers.push(
       setTimeout(() => {
         if (connection.channels.size === 0 && connection.open) {
@@ -261,7 +265,9 @@ export class FakeCoinbase {
         }
       }, this.options.subscribeDeadlineMs ?? 5_000),
     );
-    ws.on('message', (data) => this.onMessage(connection, data.toString()));
+    ws.on('message', (data) => {
+      if (!this.faults.incoming(ws, data.toString())) this.onMessage(connection, data.toString());
+    });
     ws.on('close', () => this.clearTimers(connection));
     ws.on('error', () => undefined);
   }
@@ -355,7 +361,7 @@ export class FakeCoinbase {
   }
 
   private send(connection: FakeCoinbaseConnection, text: string): void {
-    if (!this.stalled && connection.open) connection.socket.send(text);
+    if (!this.stalled && connection.open) sendThrough(this.faults, connection.socket, text);
   }
 
   private jwtValid(token: unknown): boolean {

@@ -11,6 +11,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { FaultHooks, sendThrough } from '../fault-hooks';
 
 export type DxFrame = { type: string; channel: number } & Record<string, unknown>;
 export type DxEventRecord = { eventType: string; eventSymbol: string } & Record<string, unknown>;
@@ -76,6 +77,8 @@ export class FakeDxlinkServer {
   reorderFields = false;
   /** Frames of every connection, in order, for assertions. */
   readonly frames: DxFrame[][] = [];
+  /** Drops on a client frame, rewritten outgoing frames (test/fakes/fault-hooks.ts). */
+  readonly faults = new FaultHooks();
 
   private constructor(options: FakeDxlinkOptions) {
     const { port: _port, ...rest } = options;
@@ -174,7 +177,10 @@ export class FakeDxlinkServer {
     this.frames.push(received);
     const connection: Connection = { socket, authorized: false, setupDone: false, clientKeepaliveTimeoutS: 60, lastHeardAt: Date.now(), lastSentAt: Date.now(), channels: new Map(), received, stalled: false };
     this.live.add(connection);
-    socket.on('message', (data) => this.handle(connection, data.toString()));
+    this.faults.accepted(socket);
+    socket.on('message', (data) => {
+      if (!this.faults.incoming(socket, data.toString())) this.handle(connection, data.toString());
+    });
     socket.on('close', () => this.live.delete(connection));
     socket.on('error', () => this.live.delete(connection));
   }
@@ -286,7 +292,7 @@ export class FakeDxlinkServer {
   private send(connection: Connection, frame: DxFrame): void {
     if (connection.stalled || connection.socket.readyState !== connection.socket.OPEN) return;
     connection.lastSentAt = Date.now();
-    connection.socket.send(JSON.stringify(frame));
+    sendThrough(this.faults, connection.socket, JSON.stringify(frame));
   }
 
   /** KEEPALIVE when we have been quiet; ERROR TIMEOUT and close when the client has (§6). */

@@ -21,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { crc32 } from '../../../src/book/crc32';
 import { formatFixed, seededRandom } from '../binance/market';
+import { FaultHooks, sendThrough } from '../fault-hooks';
 
 export interface FakeKrakenOptions {
   heartbeatMs?: number;
@@ -144,10 +145,12 @@ export class FakeKraken {
   /** `${symbol}@${timestamp ms}` → the true top 20 after the book message with that timestamp. */
   readonly bookHistory = new Map<string, View>();
   stalled = false;
+  /** Drops on a client frame, rewritten outgoing frames (test/fakes/fault-hooks.ts). */
+  readonly faults = new FaultHooks();
   /** The time of the last book message, 1 ms apart, so each message's timestamp names its true book. */
   private bookClock = Date.now();
   private readonly options: FakeKrakenOptions;
-  private readonly faults = new Map<string, 'checksum' | 'lost' | 'level'>();
+  private readonly bookFaults = new Map<string, 'checksum' | 'lost' | 'level'>();
   private seed = 11;
 
   private constructor(options: FakeKrakenOptions) {
@@ -196,8 +199,8 @@ export class FakeKraken {
   bookStep(symbol: string, count?: number): void {
     const pair = this.pair(symbol);
     pair.step(count);
-    const fault = this.faults.get(symbol);
-    this.faults.delete(symbol);
+    const fault = this.bookFaults.get(symbol);
+    this.bookFaults.delete(symbol);
     for (const connection of this.openConnections) {
       const sub = connection.books.get(symbol);
       if (!sub) continue;
@@ -219,17 +222,17 @@ export class FakeKraken {
 
   /** The next book update of the symbol carries a wrong checksum. */
   corruptNextChecksum(symbol: string): void {
-    this.faults.set(symbol, 'checksum');
+    this.bookFaults.set(symbol, 'checksum');
   }
 
   /** The next book update of the symbol is lost on the way: the client's book falls behind. */
   loseNextUpdate(symbol: string): void {
-    this.faults.set(symbol, 'lost');
+    this.bookFaults.set(symbol, 'lost');
   }
 
   /** The next book update carries one wrong quantity, with the true book's checksum. */
   corruptNextLevel(symbol: string): void {
-    this.faults.set(symbol, 'level');
+    this.bookFaults.set(symbol, 'level');
   }
 
   /** Publishes a trade (taker side) and the ticker it moves. */
@@ -282,8 +285,11 @@ export class FakeKraken {
   private accept(ws: WebSocket): void {
     const connection = new FakeKrakenConnection(ws, this.connections.length);
     this.connections.push(connection);
+    this.faults.accepted(ws);
     connection.lastReceivedAt = Date.now();
-    ws.on('message', (data) => this.onMessage(connection, data.toString()));
+    ws.on('message', (data) => {
+      if (!this.faults.incoming(ws, data.toString())) this.onMessage(connection, data.toString());
+    });
     ws.on('close', () => this.clearTimers(connection));
     ws.on('error', () => undefined);
     if (this.options.silent) return;
@@ -376,7 +382,7 @@ export class FakeKraken {
   private send(connection: FakeKrakenConnection, text: string): void {
     if (this.stalled || !connection.open) return;
     connection.lastSentAt = Date.now();
-    connection.socket.send(text);
+    sendThrough(this.faults, connection.socket, text);
   }
 
   private clearTimers(connection: FakeKrakenConnection): void {

@@ -16,6 +16,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { freshToken, startJsonServer, type JsonReply, type JsonRequest } from '../http-json';
+import { FaultHooks, sendThrough } from '../fault-hooks';
 
 export interface FakeSchwabOptions {
   clientId: string;
@@ -68,6 +69,8 @@ export class FakeSchwab {
   denyLogin: { code: number; msg: string } | null = null;
   /** More keys than this on one service → code 19 REACHED_SYMBOL_LIMIT. */
   symbolLimit = Infinity;
+  /** Drops on a client frame, rewritten outgoing frames (test/fakes/fault-hooks.ts). */
+  readonly faults = new FaultHooks();
 
   private constructor(options: FakeSchwabOptions) {
     const now = options.now ?? Date.now;
@@ -208,7 +211,10 @@ export class FakeSchwab {
     this.commands.push(received);
     const connection: StreamConnection = { socket, loggedIn: false, subscriptions: new Map(), images: new Map(), received, stalled: false };
     this.live.add(connection);
-    socket.on('message', (data) => this.handleFrame(connection, data.toString()));
+    this.faults.accepted(socket);
+    socket.on('message', (data) => {
+      if (!this.faults.incoming(socket, data.toString())) this.handleFrame(connection, data.toString());
+    });
     socket.on('close', () => this.live.delete(connection));
     socket.on('error', () => this.live.delete(connection));
   }
@@ -307,6 +313,6 @@ export class FakeSchwab {
 
   private send(connection: StreamConnection, frame: Record<string, unknown>): void {
     if (connection.stalled || connection.socket.readyState !== connection.socket.OPEN) return;
-    connection.socket.send(JSON.stringify(frame));
+    sendThrough(this.faults, connection.socket, JSON.stringify(frame));
   }
 }

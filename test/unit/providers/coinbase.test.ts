@@ -206,6 +206,24 @@ describe('coinbase provider against the local fake', function () {
     assert.deepEqual({ bids: last.bids, asks: last.asks }, fake.product('BTC-USD').topNumbers(5), 'the repeated message was ignored');
   });
 
+  it('asks for one fresh snapshot for a burst of holes, not one per hole', async () => {
+    await start();
+    fake.list('BTC-USD');
+    h.subscribe([{ channel: 'book', symbol: 'BTC-USD', depth: 5 }]);
+    await until(() => h.books('BTC-USD').length === 1, 'the first book');
+    // Ten holes in one burst: all of them reach the client before the answer to its subscribe.
+    for (let i = 0; i < 10; i++) {
+      fake.skipSequence();
+      fake.bookStep('BTC-USD');
+    }
+    await until(() => symbolStates(h.statuses, 'BTC-USD').length === 2, 'resynced');
+    assert.deepEqual(symbolStates(h.statuses, 'BTC-USD'), ['resyncing', 'synced']);
+    const levels = requests().filter((r) => r.channel === 'level2').map((r) => String(r.type));
+    assert.deepEqual(levels, ['subscribe', 'unsubscribe', 'subscribe'], 'one unsubscribe/subscribe pair for the whole burst');
+    const last = h.books('BTC-USD').at(-1)!;
+    assert.deepEqual({ bids: last.bids, asks: last.asks }, fake.product('BTC-USD').topNumbers(5));
+  });
+
   it('keeps the emitted book equal to the true book through thousands of random gaps, repeats and drops', async function () {
     this.timeout(60_000);
     await start();

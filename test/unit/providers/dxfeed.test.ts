@@ -72,6 +72,31 @@ describe('dxfeed provider (fake DXLink)', function () {
     assert.match(second.s.status.detail, /dxfeed refused the streaming token/);
   });
 
+  it('counts a socket cut right after AUTH as a network drop, not a refused token; cut that way twice in a row, as a refusal', async () => {
+    dxlink = await FakeDxlinkServer.start({ requireAuth: true });
+    const token = freshToken('dxfeed-token');
+    watch.secret(token);
+    dxlink.tokens.set(token, Date.now() + 3_600_000);
+    const server = dxlink;
+    const { s, user } = open(server, { credentials: { token } });
+    server.faults.dropOn((frame) => frame.text.includes('"AUTH"'));
+    s.subscribe('u1', [{ channel: 'quote', symbol: 'IBM' }]);
+    await waitFor(() => s.status.state === 'connected' && server.subscriptions().length === 1, 'connected after one cut', 10_000);
+    assert.equal(server.faults.drops, 1);
+    assert.deepEqual(user.statuses.map((st) => st.state).filter((state) => state !== 'connecting'), ['reconnecting', 'connected']);
+    assert.deepEqual(user.errors, [], 'no "refused the streaming token"');
+
+    const cutAuth = (): void => server.faults.dropOn((frame) => frame.text.includes('"AUTH"'));
+    cutAuth();
+    server.dropAll();
+    await waitFor(() => server.faults.drops === 2, 'the first cut');
+    cutAuth();
+    await waitFor(() => user.statuses.some((st) => st.state === 'error'), 'an auth error after the second cut in a row', 10_000);
+    assert.equal(server.faults.drops, 3);
+    assert.match(s.status.detail, /dxfeed refused the streaming token \(the server closed the connection before authorizing\)/);
+    await waitFor(() => s.status.state === 'connected' && server.subscriptions().length === 1, 'connected again', 10_000);
+  });
+
   it('gives the library a WebSocket of its own: the process-wide global stays as it was', async () => {
     const before = (globalThis as { WebSocket?: unknown }).WebSocket;
     dxlink = await FakeDxlinkServer.start({ requireAuth: false });

@@ -180,6 +180,19 @@ describe('kraken provider against the local fake', function () {
     assert.deepEqual({ bids: last.bids, asks: last.asks }, pair.numbers(pair.view(10)));
   });
 
+  it('asks again when the snapshot never comes (lost or unreadable), and syncs from the next one', async () => {
+    await start({}, { snapshotTimeoutMs: 150 });
+    fake.list('ETH/USD');
+    fake.faults.rewriteNext((text) => text.includes('"channel":"book","type":"snapshot"'), () => null);
+    h.subscribe([{ channel: 'book', symbol: 'ETH/USD', depth: 10 }]);
+    await until(() => fake.faults.pendingRewrites === 0, 'the first snapshot swallowed');
+    fake.bookStep('ETH/USD', 2); // updates of a book the client never had: not applied
+    await until(() => h.books().length === 1, 'a book from the second snapshot', 3_000);
+    assert.deepEqual(requests().map((r) => String(r.method)), ['subscribe', 'unsubscribe', 'subscribe']);
+    const pair = fake.pair('ETH/USD');
+    assert.deepEqual({ bids: h.lastBook()!.bids, asks: h.lastBook()!.asks }, pair.numbers(pair.view(10)));
+  });
+
   it('reports an unknown pair with Kraken\'s words to that pair only; the others keep streaming', async () => {
     await start();
     fake.list('BTC/USD');
