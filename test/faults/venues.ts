@@ -9,6 +9,7 @@
  * `channel:symbol`, Schwab `SERVICE:key`, DXLink `Type:symbol`), read from what the fake
  * received, never from the adapter.
  */
+import assert from 'node:assert/strict';
 import type { Channel, MarketEvent } from '../../src/model/events';
 import { FeedSession } from '../../src/session/feed-session';
 import { createBinanceProvider } from '../../src/providers/binance';
@@ -87,6 +88,37 @@ export function freshFor(venue: Pick<Venue, 'node' | 'symbols' | 'channels'>, si
     seen.add(`${EVENT_CHANNEL[event.type]}:${event.symbol}`);
   }
   return venue.symbols.every((symbol) => venue.channels.every((channel) => seen.has(`${channel}:${symbol}`)));
+}
+
+/** Waits on `condition`, publishing every 10 ms and letting fake-clock retries fire. */
+export async function recover(venue: Venue, condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let publishedAt = 0;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${venue.id}: timed out waiting for ${what} (status ${venue.session.status.state}: ${venue.session.status.detail}; held ${JSON.stringify(venue.held())})`);
+    await venue.pump();
+    if (Date.now() - publishedAt >= 10) {
+      publishedAt = Date.now();
+      if (venue.session.status.state === 'connected') venue.publish();
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
+ * Back to normal on a new connection (at least `connections` accepted in all, one open): connected,
+ * exactly the wanted subscriptions, each asked for once there, data on all of them from then on.
+ */
+export async function assertRestored(venue: Venue, connections: number, label: string): Promise<void> {
+  const { faults } = venue;
+  await recover(venue, () => !faults.armed && faults.acceptedCount >= connections && faults.openCount === 1 && venue.session.status.state === 'connected' && JSON.stringify(venue.held()) === JSON.stringify(venue.expected), `${label}: subscriptions restored`);
+  const since = venue.node.events.length;
+  await recover(venue, () => freshFor(venue, since), `${label}: a fresh event on every symbol and channel`);
+  assert.deepEqual(venue.held(), venue.expected, `${label}: the fake holds exactly what the node asked for`);
+  const counts = venue.subscribeCounts();
+  assert.deepEqual([...counts.keys()].sort(), venue.expected, `${label}: the new connection was asked for every subscription, and nothing else`);
+  const twice = [...counts].filter(([, n]) => n !== 1);
+  assert.deepEqual(twice, [], `${label}: no subscription requested twice on the new connection`);
 }
 
 export async function openVenue(id: VenueId, options: VenueOptions = {}): Promise<Venue> {

@@ -215,6 +215,12 @@ export class DxlinkStream {
       if (prev === DXLinkConnectionState.CONNECTED) {
         this.clearTimer('stableTimer');
         this.counters.libraryReconnects += 1;
+        // A closed socket reports an error first; a reconnect with none since CONNECTED is the
+        // library's keepalive timeout: the feed went silent. Say so, as the other providers do.
+        if (this.lastProblem === '') {
+          this.lastProblem = 'no data within the keepalive timeout the server announced';
+          this.context.setState({ state: 'stale', detail: this.lastProblem });
+        }
         this.reportLibraryRetry();
       }
     } else if (state === DXLinkConnectionState.CONNECTED) {

@@ -97,6 +97,21 @@ describe('dxfeed provider (fake DXLink)', function () {
     await waitFor(() => s.status.state === 'connected' && server.subscriptions().length === 1, 'connected again', 10_000);
   });
 
+  it('reports a silent server as stale (the library reconnects after its keepalive timeout), a dropped socket as reconnecting only', async () => {
+    dxlink = await FakeDxlinkServer.start({ requireAuth: false, keepaliveTimeoutS: 1, keepaliveIntervalMs: 200 });
+    const server = dxlink;
+    const { s, user } = open(server);
+    s.subscribe('u1', [{ channel: 'quote', symbol: 'IBM' }]);
+    await waitFor(() => s.status.state === 'connected' && server.subscriptions().length === 1, 'connected');
+    server.dropAll();
+    await waitFor(() => server.connections === 2 && s.status.state === 'connected' && server.subscriptions().length === 1, 'back after the drop', 10_000);
+    server.stallAll();
+    await waitFor(() => server.connections === 3 && s.status.state === 'connected' && server.subscriptions().length === 1, 'back after the stall', 10_000);
+    const states = user.statuses.map((st) => st.state).filter((state) => state !== 'connecting');
+    assert.deepEqual(states, ['connected', 'reconnecting', 'connected', 'stale', 'reconnecting', 'connected']);
+    assert.match(user.statuses.find((st) => st.state === 'stale')!.detail, /no data within the keepalive timeout/);
+  });
+
   it('gives the library a WebSocket of its own: the process-wide global stays as it was', async () => {
     const before = (globalThis as { WebSocket?: unknown }).WebSocket;
     dxlink = await FakeDxlinkServer.start({ requireAuth: false });
