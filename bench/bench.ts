@@ -74,7 +74,8 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === 0) return 0;
   const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  const value = sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return Math.round(value * 1000) / 1000; // the mean of two floats prints as 76.30000000000001
 }
 
 async function runOnce(server: ServerProcess, name: ClientName, kind: StreamKind, info: ProgramInfo, results: Results, extra: Partial<ClientTask> = {}): Promise<ClientResult> {
