@@ -136,6 +136,37 @@ export async function openVenue(id: VenueId, options: VenueOptions = {}): Promis
   }
 }
 
+/** What the three crypto fakes share: a trade and a book step per symbol, stall by flag. */
+interface CryptoFake {
+  stalled: boolean;
+  trade(symbol: string): unknown;
+  bookStep(symbol: string): void;
+  close(): Promise<void>;
+}
+
+function cryptoControls(fake: CryptoFake, symbols: string[], node: Venue['node'], session: Venue['session']): Pick<Venue, 'publish' | 'pump' | 'stall' | 'resume' | 'close'> {
+  return {
+    publish: () => {
+      for (const symbol of symbols) {
+        fake.trade(symbol);
+        fake.bookStep(symbol);
+      }
+    },
+    pump: async () => undefined,
+    stall: () => {
+      fake.stalled = true;
+    },
+    resume: () => {
+      fake.stalled = false;
+    },
+    close: async () => {
+      node.consumer.stop();
+      await session.close();
+      await fake.close();
+    },
+  };
+}
+
 async function openBinance(options: VenueOptions): Promise<Venue> {
   // Pings every 300 ms keep a quiet connection alive under a short stale window.
   const fake = await FakeBinance.start({ pingIntervalMs: 300 });
@@ -165,24 +196,7 @@ async function openBinance(options: VenueOptions): Promise<Venue> {
     isHandshake: (_text, index) => index === 1,
     isSubscribe: (text) => text.includes('"SUBSCRIBE"'),
     subscribeFrames: 3,
-    publish: () => {
-      for (const symbol of symbols) {
-        fake.trade(symbol);
-        fake.bookStep(symbol);
-      }
-    },
-    pump: async () => undefined,
-    stall: () => {
-      fake.stalled = true;
-    },
-    resume: () => {
-      fake.stalled = false;
-    },
-    close: async () => {
-      node.consumer.stop();
-      await session.close();
-      await fake.close();
-    },
+    ...cryptoControls(fake, symbols, node, session),
   };
 }
 
@@ -214,24 +228,7 @@ async function openCoinbase(options: VenueOptions): Promise<Venue> {
     isHandshake: (text) => text.includes('"heartbeats"'),
     isSubscribe: (text) => text.includes('"subscribe"') && !text.includes('"heartbeats"'),
     subscribeFrames: 3,
-    publish: () => {
-      for (const symbol of symbols) {
-        fake.trade(symbol);
-        fake.bookStep(symbol);
-      }
-    },
-    pump: async () => undefined,
-    stall: () => {
-      fake.stalled = true;
-    },
-    resume: () => {
-      fake.stalled = false;
-    },
-    close: async () => {
-      node.consumer.stop();
-      await session.close();
-      await fake.close();
-    },
+    ...cryptoControls(fake, symbols, node, session),
   };
 }
 
@@ -264,24 +261,7 @@ async function openKraken(options: VenueOptions): Promise<Venue> {
     isHandshake: (_text, index) => index === 1,
     isSubscribe: (text) => text.includes('"subscribe"'),
     subscribeFrames: 3,
-    publish: () => {
-      for (const symbol of symbols) {
-        fake.trade(symbol);
-        fake.bookStep(symbol);
-      }
-    },
-    pump: async () => undefined,
-    stall: () => {
-      fake.stalled = true;
-    },
-    resume: () => {
-      fake.stalled = false;
-    },
-    close: async () => {
-      node.consumer.stop();
-      await session.close();
-      await fake.close();
-    },
+    ...cryptoControls(fake, symbols, node, session),
   };
 }
 
