@@ -266,8 +266,9 @@ export class StreamConsumer implements SessionUser {
 
 /**
  * Which errors count as repeats of each other for node.error: the same text, except that every
- * unreadable frame of a provider (PROTOCOL, per symbol when it names one) counts as one, whatever its text — a feed sending
- * garbage varies the details, and would otherwise flood the log and the Catch nodes.
+ * unreadable frame of a provider (PROTOCOL, per symbol when it names one) counts as one whatever
+ * its text: a feed sending garbage varies the details, and would otherwise flood the log and the
+ * Catch nodes.
  */
 function repeatKey(error: MarketError): string {
   return error.code === 'PROTOCOL' ? `PROTOCOL:${error.provider ?? ''}:${error.symbol ?? ''}` : error.message;
