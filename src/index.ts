@@ -1,27 +1,19 @@
-/** Public entry point of the core (no Node-RED): model, session, providers, book. */
+/**
+ * The core's public surface (no Node-RED): the normalized model and the provider contract, the
+ * session a provider config node runs, the provider registry and the analytics. Everything else
+ * (sockets, book engine, each provider's adapter) is internal and imported by path in tests.
+ */
 export * from './model/events';
 export * from './model/errors';
 export * from './model/occ';
 export * from './model/symbols';
 export * from './model/flow';
-export * from './model/time';
+export * from './model/provider';
+export type { ConnectionChange } from './model/connection';
+export type { Clock, TimerHandle } from './model/clock';
+export type { Logger } from './model/logger';
 export { FeedSession, DEFAULT_BOOK_DEPTH, type SessionUser, type SubscriptionRequest, type SessionStats } from './session/feed-session';
 export { StreamConsumer, type ConsumerSink, type StatusView } from './session/stream-consumer';
 export { parseStreamConfig, parseSubscriptionCommand, type StreamSpec } from './session/stream-config';
-export { ResilientSocket, type ResilientSocketOptions } from './session/resilient-socket';
-export { Backoff, DEFAULT_BACKOFF, type BackoffPolicy } from './session/backoff';
-export { systemClock, type Clock } from './session/clock';
-export { OrderBook, BookSide, type OrderBookOptions } from './book/order-book';
-export { SyncedBook, type BookSyncState } from './book/synced-book';
-export { crc32 } from './book/crc32';
-export { SendPacer } from './session/send-pacer';
-export { createBinanceProvider, binanceProvider, BinanceDecoder, SINGLE_SOURCE, type BinanceFrameSink, type BinanceTuning } from './providers/binance';
-export { createCoinbaseProvider, coinbaseProvider, type CoinbaseTuning } from './providers/coinbase';
-export { createKrakenProvider, krakenProvider, type KrakenTuning } from './providers/kraken';
 export { getProvider, describeProviders, registerProvider, isPlannedProvider } from './providers/registry';
-export * from './providers/types';
 export * from './analytics';
-export { tastytradeProvider } from './providers/tastytrade';
-export { dxfeedProvider, DXFEED_DEMO_ENDPOINT } from './providers/dxfeed';
-export { schwabProvider } from './providers/schwab';
-export { toStreamerOptionSymbol, parseStreamerOptionSymbol } from './providers/dxlink/symbols';

@@ -15,7 +15,7 @@ import {
   type Credentials,
   type ProviderSettings,
 } from '../../src';
-import type { ProviderConfigNode } from './types';
+import type { ProviderConfigNode } from '../shared/provider-node';
 
 interface ProviderNodeDef extends NodeDef {
   provider?: string;

@@ -17,7 +17,7 @@ import {
   type StatusView,
   type StreamSpec,
 } from '../../src';
-import type { ProviderConfigNode } from '../provider-config/types';
+import type { ProviderConfigNode } from '../shared/provider-node';
 import { msgIdSequence } from './msg-id';
 
 interface StreamInNodeDef extends NodeDef {

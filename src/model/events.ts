@@ -27,15 +27,6 @@ export interface OptionInfo {
   multiplier: number;
 }
 
-/** Sim-only ground truth attached to option prints so analytics can be scored (docs/architecture.md). */
-export interface SimPrintLabel {
-  orderId: string;
-  kind: 'SWEEP' | 'SPLIT' | 'BLOCK' | 'SINGLE';
-  whale: boolean;
-  /** Prints that make up the order. */
-  legs: number;
-}
-
 interface EventBase {
   provider: string;
   symbol: string;
@@ -73,7 +64,6 @@ export interface TradeEvent extends EventBase {
   count?: number;
   /** Present only on throttled trades: volume-weighted price of the folded prints. */
   vwap?: number;
-  sim?: SimPrintLabel;
 }
 
 export interface CandleEvent extends EventBase {

@@ -9,7 +9,7 @@ import { krakenProvider } from './kraken';
 import { tastytradeProvider } from './tastytrade';
 import { dxfeedProvider } from './dxfeed';
 import { schwabProvider } from './schwab';
-import type { ProviderDefinition, ProviderId, ProviderInfo } from './types';
+import type { ProviderDefinition, ProviderId, ProviderInfo } from '../model/provider';
 
 const available: ProviderDefinition[] = [
   simProvider,

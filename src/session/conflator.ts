@@ -5,7 +5,7 @@
  * (docs/architecture.md, "Backpressure"). Memory is one pending event per key.
  */
 import type { MarketEvent, TradeEvent } from '../model/events';
-import type { Clock, TimerHandle } from './clock';
+import type { Clock, TimerHandle } from '../model/clock';
 
 interface TradeFold {
   last: TradeEvent;

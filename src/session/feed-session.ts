@@ -6,10 +6,12 @@
  */
 import { EVENT_CHANNEL, type Channel, type MarketEvent, type NoticeEvent, type StatusEvent } from '../model/events';
 import { MarketError } from '../model/errors';
-import type { AdapterContext, ProviderAdapter, ProviderDefinition, ProviderSettings, SymbolStatus, UpstreamSubscription } from '../providers/types';
-import { systemClock, type Clock, type TimerHandle } from './clock';
-import type { ConnectionChange } from './connection-state';
-import { silentLogger, type Logger } from './log';
+import type { AdapterContext, ProviderAdapter, ProviderDefinition, ProviderSettings, SymbolStatus, UpstreamSubscription } from '../model/provider';
+import { systemClock } from '../transport/clock';
+import type { Clock, TimerHandle } from '../model/clock';
+import type { ConnectionChange } from '../model/connection';
+import { silentLogger } from '../transport/log';
+import type { Logger } from '../model/logger';
 
 /** A node that receives events from a session (implemented by StreamConsumer). */
 export interface SessionUser {

@@ -5,7 +5,7 @@
 import { CHANNELS, isChannel, type Channel } from '../model/events';
 import { MarketError } from '../model/errors';
 import { splitSymbolList } from '../model/symbols';
-import type { ProviderDefinition } from '../providers/types';
+import type { ProviderDefinition } from '../model/provider';
 
 export interface StreamSpec {
   /** Canonical symbols, in the order the user gave them. */

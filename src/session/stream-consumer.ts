@@ -5,7 +5,8 @@
  */
 import type { Channel, ConnectionState, HealthEvent, MarketEvent, NoticeEvent, StatusEvent } from '../model/events';
 import type { MarketError } from '../model/errors';
-import { systemClock, type Clock, type TimerHandle } from './clock';
+import { systemClock } from '../transport/clock';
+import type { Clock, TimerHandle } from '../model/clock';
 import { Conflator } from './conflator';
 import type { FeedSession, SessionUser, SubscriptionRequest } from './feed-session';
 import type { StreamSpec, SubscriptionCommand } from './stream-config';

@@ -4,7 +4,7 @@
  * the secrets appears in any of it.
  */
 import assert from 'node:assert/strict';
-import type { Logger } from '../../src/session/log';
+import type { Logger } from '../../src/model/logger';
 
 export class SecretWatch {
   private readonly secrets = new Set<string>();

@@ -2,7 +2,7 @@
  * Fault suite: credentials rejected for 30 simulated minutes (fake time). Whatever the provider
  * (a refused Schwab streamer LOGIN, a revoked tastytrade refresh grant, a Coinbase CDP key whose
  * JWTs fail, a server answering the WebSocket upgrade with HTTP 401), the retries follow the
- * backoff of src/session/backoff.ts and never become a tight loop, and the node shows a red
+ * backoff of src/transport/backoff.ts and never become a tight loop, and the node shows a red
  * "auth failed" status with the provider's own words.
  *
  * The bound, from DEFAULT_BACKOFF (initial 500 ms, ×2, cap 30 s, jitter 0.5): the delay before
@@ -14,10 +14,10 @@
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { DEFAULT_BACKOFF } from '../../src/session/backoff';
+import { DEFAULT_BACKOFF } from '../../src/transport/backoff';
 import { FeedSession } from '../../src/session/feed-session';
 import type { StatusEvent } from '../../src/model/events';
-import type { ProviderDefinition, ProviderSettings } from '../../src/providers/types';
+import type { ProviderDefinition, ProviderSettings } from '../../src/model/provider';
 import { schwabProvider } from '../../src/providers/schwab';
 import { tastytradeProvider } from '../../src/providers/tastytrade';
 import { createCoinbaseProvider } from '../../src/providers/coinbase';

@@ -6,7 +6,8 @@
 import type { BookEvent, HealthEvent, MarketEvent, NoticeEvent, StatusEvent, TradeEvent } from '../../src/model/events';
 import type { MarketError } from '../../src/model/errors';
 import type { FeedSession } from '../../src/session/feed-session';
-import { systemClock, type Clock } from '../../src/session/clock';
+import { systemClock } from '../../src/transport/clock';
+import type { Clock } from '../../src/model/clock';
 import { StreamConsumer, type StatusView } from '../../src/session/stream-consumer';
 import type { StreamSpec } from '../../src/session/stream-config';
 import { seededRandom } from '../fakes/binance/market';

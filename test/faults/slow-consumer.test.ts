@@ -17,8 +17,8 @@ import type { HealthEvent, MarketEvent, TradeEvent } from '../../src/model/event
 import { FeedSession, type SessionUser } from '../../src/session/feed-session';
 import { StreamConsumer } from '../../src/session/stream-consumer';
 import { simProvider } from '../../src/providers/sim';
-import type { ProviderSettings } from '../../src/providers/types';
-import type { ProviderConfigNode } from '../../nodes/provider-config/types';
+import type { ProviderSettings } from '../../src/model/provider';
+import type { ProviderConfigNode } from '../../nodes/shared/provider-node';
 import { fakeClock } from '../helpers/fake-clock';
 import { allNodes, callsOf, helper } from '../helpers/node-red';
 import { sleep, waitFor } from '../helpers/wait';

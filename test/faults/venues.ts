@@ -17,7 +17,7 @@ import { createCoinbaseProvider } from '../../src/providers/coinbase';
 import { createKrakenProvider } from '../../src/providers/kraken';
 import { schwabProvider } from '../../src/providers/schwab';
 import { dxfeedProvider } from '../../src/providers/dxfeed';
-import type { ProviderSettings } from '../../src/providers/types';
+import type { ProviderSettings } from '../../src/model/provider';
 import { EVENT_CHANNEL } from '../../src/model/events';
 import { FakeBinance } from '../fakes/binance/server';
 import { FakeCoinbase } from '../fakes/coinbase/server';

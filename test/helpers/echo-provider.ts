@@ -5,9 +5,9 @@
  *   server → {"op":"trade","symbol":"AAA","price":1,"size":2,"ts":...}
  */
 import { MarketError } from '../../src/model/errors';
-import { ResilientSocket } from '../../src/session/resilient-socket';
-import type { AdapterContext, ProviderAdapter, ProviderDefinition, UpstreamSubscription } from '../../src/providers/types';
-import type { BackoffPolicy } from '../../src/session/backoff';
+import { ResilientSocket } from '../../src/transport/resilient-socket';
+import type { AdapterContext, ProviderAdapter, ProviderDefinition, UpstreamSubscription } from '../../src/model/provider';
+import type { BackoffPolicy } from '../../src/transport/backoff';
 
 export interface EchoProviderOptions {
   id?: string;

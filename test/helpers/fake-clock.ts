@@ -1,5 +1,5 @@
 import FakeTimers from '@sinonjs/fake-timers';
-import type { Clock } from '../../src/session/clock';
+import type { Clock } from '../../src/model/clock';
 
 /** A Clock driven by @sinonjs/fake-timers, without touching the process's real timers. */
 export function fakeClock(start = Date.UTC(2026, 10, 20, 15, 0, 0)): { clock: Clock; tick(ms: number): void; tickAsync(ms: number): Promise<number> } {

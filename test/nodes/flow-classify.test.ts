@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import type { NodeMessage } from 'node-red';
 import type { FlowEvent } from '../../src/analytics/flow-classifier';
 import type { FlowStats } from '../../src/analytics/flow-stats';
-import type { TradeEvent } from '../../src/model/events';
+import type { MarketEvent } from '../../src/model/events';
+import { isSimPrint, type SimTradeEvent } from '../../src/providers/sim/flow-plan';
 import { FLOW_KINDS } from '../../src/model/flow';
 import { callsOf, collect, helper } from '../helpers/node-red';
 import { activeHandles, sleep, waitFor } from '../helpers/wait';
 import { everyNode, flowTab, helperNodes, simProvider, streamIn, type FlowNodes } from './analytics-nodes';
 
-type FlowMsg = NodeMessage & { payload: FlowEvent; trades: TradeEvent[] };
+type FlowMsg = NodeMessage & { payload: FlowEvent; trades: SimTradeEvent[] };
 
 const classify = (id: string, wires: string[][], extra: Record<string, unknown> = {}) => ({ id, type: 'market-flow-classify', z: 'f1', name: '', wires, ...extra });
 const load = (flow: FlowNodes) => helper.load(everyNode, flow as never);
@@ -44,8 +45,8 @@ describe('market-flow-classify node (Node-RED runtime, simulator)', function () 
     // Ground truth: the sim's labels on every print it sent, by order.
     const labelled = new Map<string, { kind: string; whale: boolean; legs: number; firstTs: number; side: string | undefined }>();
     for (const msg of raw.msgs) {
-      const event = msg.payload as TradeEvent;
-      if (event.type !== 'trade' || !event.sim) continue;
+      const event = msg.payload as MarketEvent;
+      if (!isSimPrint(event)) continue;
       if (!labelled.has(event.sim.orderId)) labelled.set(event.sim.orderId, { kind: event.sim.kind, whale: event.sim.whale, legs: event.sim.legs, firstTs: event.ts, side: event.side });
     }
     // Score the orders that had time to close: first print at least 2 s before the last flow.

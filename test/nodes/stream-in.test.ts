@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ProviderConfigNode } from '../../nodes/provider-config/types';
+import type { ProviderConfigNode } from '../../nodes/shared/provider-node';
 import { activeHandles, sleep, waitFor } from '../helpers/wait';
 import { allNodes, callsOf, collect, helper, payloads, sentOn } from '../helpers/node-red';
 

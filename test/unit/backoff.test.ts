@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Backoff } from '../../src/session/backoff';
+import { Backoff } from '../../src/transport/backoff';
 
 describe('Backoff', () => {
   it('doubles from 0.5 s to the 30 s cap without jitter', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { MarketEvent, NoticeEvent, StatusEvent } from '../../src/model/events';
 import { MarketError } from '../../src/model/errors';
 import { FeedSession, type SessionUser } from '../../src/session/feed-session';
-import type { AdapterContext, ProviderAdapter, ProviderDefinition, UpstreamSubscription } from '../../src/providers/types';
+import type { AdapterContext, ProviderAdapter, ProviderDefinition, UpstreamSubscription } from '../../src/model/provider';
 import { fakeClock } from '../helpers/fake-clock';
 
 /** A provider whose adapter records what the session asks of it. */

@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws';
 import type { MarketEvent, NoticeEvent, StatusEvent } from '../../src/model/events';
 import type { MarketError } from '../../src/model/errors';
 import { FeedSession, type SessionUser } from '../../src/session/feed-session';
-import type { ProviderSettings } from '../../src/providers/types';
+import type { ProviderSettings } from '../../src/model/provider';
 import { echoProvider, type EchoAdapter } from '../helpers/echo-provider';
 import { TestWsServer } from '../helpers/ws-test-server';
 import { activeHandles, sleep, waitFor } from '../helpers/wait';

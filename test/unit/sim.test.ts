@@ -6,6 +6,7 @@ import { parseOccSymbol } from '../../src/model/occ';
 import { FeedSession, type SubscriptionRequest } from '../../src/session/feed-session';
 import { simProvider } from '../../src/providers/sim';
 import { chainExpiries } from '../../src/providers/sim/universe';
+import { isSimPrint, type SimTradeEvent } from '../../src/providers/sim/flow-plan';
 import { fakeClock } from '../helpers/fake-clock';
 
 const START = Date.UTC(2026, 10, 20, 15, 0, 0); // Friday 20 Nov 2026, 10:00 New York
@@ -131,8 +132,8 @@ describe('sim provider', () => {
 
   it('labels its option orders so that each label matches the flow definitions', () => {
     const { events } = runSim([{ channel: 'trade', symbol: 'SPY*' }, { channel: 'trade', symbol: 'NVDA*' }, { channel: 'quote', symbol: 'SPY*' }, { channel: 'quote', symbol: 'NVDA*' }], 600_000);
-    const prints = events.filter((e): e is TradeEvent => e.type === 'trade' && !!e.sim);
-    const orders = new Map<string, TradeEvent[]>();
+    const prints = events.filter(isSimPrint);
+    const orders = new Map<string, SimTradeEvent[]>();
     for (const p of prints) orders.set(p.sim!.orderId, [...(orders.get(p.sim!.orderId) ?? []), p]);
     const kinds: Record<string, number> = {};
     let whales = 0;
@@ -168,7 +169,7 @@ describe('sim provider', () => {
     assert.ok(whales >= 10, `${whales} whales`);
 
     // Orders on one contract never come close enough to be merged by a classifier window.
-    const byContract = new Map<string, TradeEvent[]>();
+    const byContract = new Map<string, SimTradeEvent[]>();
     for (const p of prints) byContract.set(p.symbol, [...(byContract.get(p.symbol) ?? []), p]);
     for (const [symbol, list] of byContract) {
       for (let i = 1; i < list.length; i++) {
@@ -182,7 +183,7 @@ describe('sim provider', () => {
     const quotes = new Map<string, { bid: number | null; ask: number | null }>();
     for (const event of events) {
       if (event.type === 'quote') quotes.set(event.symbol, { bid: event.bid, ask: event.ask });
-      else if (event.type === 'trade' && event.sim) {
+      else if (isSimPrint(event)) {
         const q = quotes.get(event.symbol);
         assert.ok(q, 'a quote precedes every print');
         const mid = Math.round((((q.bid ?? 0) + (q.ask ?? 0)) / 2) * 100) / 100;

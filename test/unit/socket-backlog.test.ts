@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { ResilientSocket } from '../../src/session/resilient-socket';
-import type { ConnectionChange } from '../../src/session/connection-state';
+import { ResilientSocket } from '../../src/transport/resilient-socket';
+import type { ConnectionChange } from '../../src/model/connection';
 import { TestWsServer } from '../helpers/ws-test-server';
 import { waitFor } from '../helpers/wait';
 

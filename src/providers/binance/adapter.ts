@@ -8,8 +8,8 @@
 import type { Channel } from '../../model/events';
 import { MarketError } from '../../model/errors';
 import { SyncedBook } from '../../book/synced-book';
-import type { TimerHandle } from '../../session/clock';
-import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../types';
+import type { TimerHandle } from '../../model/clock';
+import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../../model/provider';
 import { binanceRestBase, binanceStreamUrl, parseBinanceOptions, snapshotLimit, streamName, type BinanceOptions } from './config';
 import { BinanceConnections, type ConnectionTuning } from './connections';
 import { BinanceDecoder, type BinanceErrorBody, type DepthDiff, type FrameSource } from './decoder';

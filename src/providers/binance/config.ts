@@ -4,7 +4,7 @@
  */
 import type { Channel } from '../../model/events';
 import { MarketError } from '../../model/errors';
-import type { ProviderSettings, UpstreamSubscription } from '../types';
+import type { ProviderSettings, UpstreamSubscription } from '../../model/provider';
 
 export const BINANCE_INTERVALS = ['1s', '1m', '3m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '8h', '12h', '1d', '3d', '1w', '1M'] as const;
 

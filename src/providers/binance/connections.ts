@@ -15,12 +15,12 @@
  */
 import type WebSocket from 'ws';
 import { MarketError } from '../../model/errors';
-import type { ConnectionChange } from '../../session/connection-state';
-import type { Clock, TimerHandle } from '../../session/clock';
-import type { Logger } from '../../session/log';
-import { ResilientSocket, type SocketTarget } from '../../session/resilient-socket';
-import type { BackoffPolicy } from '../../session/backoff';
-import { SendPacer } from '../../session/send-pacer';
+import type { ConnectionChange } from '../../model/connection';
+import type { Clock, TimerHandle } from '../../model/clock';
+import type { Logger } from '../../model/logger';
+import { ResilientSocket, type SocketTarget } from '../../transport/resilient-socket';
+import type { BackoffPolicy } from '../../transport/backoff';
+import { SendPacer } from '../../transport/send-pacer';
 import type { BinanceErrorBody, FrameSource } from './decoder';
 
 export interface ConnectionTuning {

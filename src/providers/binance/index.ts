@@ -4,7 +4,7 @@
  * Options (the config node's `options` JSON): `tradeStream` ("trade" | "aggTrade"), `timeUnit`
  * ("MILLISECOND" | "MICROSECOND"). Feeds: live, data-only, testnet, demo.
  */
-import type { ProviderDefinition } from '../types';
+import type { ProviderDefinition } from '../../model/provider';
 import { BinanceAdapter, DEFAULT_BINANCE_TUNING, type BinanceTuning } from './adapter';
 import { BINANCE_FEED_NAMES, BINANCE_FEEDS, BINANCE_INTERVALS, binanceFeed, canonicalBinanceSymbol, parseBinanceOptions } from './config';
 

@@ -16,11 +16,11 @@
 import type { CandleEvent, Channel, QuoteEvent, TradeEvent } from '../../model/events';
 import { MarketError } from '../../model/errors';
 import { SyncedBook } from '../../book/synced-book';
-import type { BackoffPolicy } from '../../session/backoff';
-import type { TimerHandle } from '../../session/clock';
-import { ResilientSocket } from '../../session/resilient-socket';
-import { SendPacer } from '../../session/send-pacer';
-import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../types';
+import type { BackoffPolicy } from '../../transport/backoff';
+import type { TimerHandle } from '../../model/clock';
+import { ResilientSocket } from '../../transport/resilient-socket';
+import { SendPacer } from '../../transport/send-pacer';
+import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../../model/provider';
 import { CANDLE_MS, COINBASE_CHANNELS, coinbaseUrl, type CoinbaseChannel } from './config';
 import { createJwtSigner, type JwtSigner } from './jwt';
 

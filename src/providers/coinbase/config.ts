@@ -3,7 +3,7 @@
  * Protocol facts: /work/shared/protocols/coinbase.md (part A).
  */
 import { MarketError } from '../../model/errors';
-import type { ProviderSettings } from '../types';
+import type { ProviderSettings } from '../../model/provider';
 
 export const COINBASE_ENDPOINT = 'wss://advanced-trade-ws.coinbase.com';
 

@@ -4,7 +4,7 @@
  * with a CDP API key (name + private key) every subscribe carries a JWT, which Coinbase
  * recommends for the most reliable connection.
  */
-import type { ProviderDefinition } from '../types';
+import type { ProviderDefinition } from '../../model/provider';
 import { CoinbaseAdapter, DEFAULT_COINBASE_TUNING, type CoinbaseTuning } from './adapter';
 import { COINBASE_ENDPOINT, COINBASE_INTERVALS, canonicalCoinbaseSymbol } from './config';
 import { createJwtSigner } from './jwt';

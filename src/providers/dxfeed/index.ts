@@ -3,10 +3,10 @@
  * optional token; the public demo endpoint (delayed data, no token) by default.
  * Options: `tradeEvent` ("Trade" | "TimeAndSale").
  */
-import type { ProviderAdapter, ProviderDefinition } from '../types';
-import { parseDxlinkOptions, webSocketUrlProblem } from '../dxlink/options';
-import { DxlinkStream } from '../dxlink/stream';
-import { DXLINK_INTERVALS, canonicalDxlinkSymbol } from '../dxlink/symbols';
+import type { ProviderAdapter, ProviderDefinition } from '../../model/provider';
+import { parseDxlinkOptions, webSocketUrlProblem } from '../shared/dxlink/options';
+import { DxlinkStream } from '../shared/dxlink/stream';
+import { DXLINK_INTERVALS, canonicalDxlinkSymbol } from '../shared/dxlink/symbols';
 
 export const DXFEED_DEMO_ENDPOINT = 'wss://demo.dxfeed.com/dxlink-ws';
 

@@ -12,11 +12,11 @@
 import type { CandleEvent, QuoteEvent, TradeEvent } from '../../model/events';
 import { MarketError } from '../../model/errors';
 import { SyncedBook } from '../../book/synced-book';
-import type { BackoffPolicy } from '../../session/backoff';
-import type { TimerHandle } from '../../session/clock';
-import { ResilientSocket } from '../../session/resilient-socket';
-import { SendPacer } from '../../session/send-pacer';
-import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../types';
+import type { BackoffPolicy } from '../../transport/backoff';
+import type { TimerHandle } from '../../model/clock';
+import { ResilientSocket } from '../../transport/resilient-socket';
+import { SendPacer } from '../../transport/send-pacer';
+import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../../model/provider';
 import { KRAKEN_INTERVAL_MINUTES, krakenBookDepth, krakenUrl } from './config';
 import { krakenChecksum, parseKeepingNumberText } from './wire';
 

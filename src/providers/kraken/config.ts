@@ -3,7 +3,7 @@
  * Protocol facts: /work/shared/protocols/kraken.md.
  */
 import { MarketError } from '../../model/errors';
-import type { ProviderSettings } from '../types';
+import type { ProviderSettings } from '../../model/provider';
 
 export const KRAKEN_FEEDS: Readonly<Record<string, string>> = {
   production: 'wss://ws.kraken.com/v2',

@@ -3,7 +3,7 @@
  * (on every best bid/offer change), trades from trade, candles from ohlc, books from book with
  * the CRC-32 checksum verified on every message. Pair names are v2's: BTC/USD, not XBT/USD.
  */
-import type { ProviderDefinition } from '../types';
+import type { ProviderDefinition } from '../../model/provider';
 import { DEFAULT_KRAKEN_TUNING, KrakenAdapter, type KrakenTuning } from './adapter';
 import { KRAKEN_FEED_NAMES, KRAKEN_FEEDS, KRAKEN_INTERVALS, canonicalKrakenSymbol, krakenUrl } from './config';
 

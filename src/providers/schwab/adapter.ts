@@ -7,8 +7,8 @@
 import type { Channel } from '../../model/events';
 import { MarketError } from '../../model/errors';
 import { parseOccSymbol } from '../../model/occ';
-import { ResilientSocket } from '../../session/resilient-socket';
-import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../types';
+import { ResilientSocket } from '../../transport/resilient-socket';
+import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../../model/provider';
 import { SCHWAB_FIELDS, SCHWAB_SERVICES, SchwabDecoder, type SchwabService } from './decode';
 import type { StreamerInfo } from './rest';
 import { SchwabTokens } from './tokens';

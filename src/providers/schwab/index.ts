@@ -8,8 +8,8 @@
  */
 import { MarketError } from '../../model/errors';
 import { toOccSymbol } from '../../model/occ';
-import type { ProviderDefinition, ProviderSettings } from '../types';
-import { webSocketUrlProblem } from '../dxlink/options';
+import type { ProviderDefinition, ProviderSettings } from '../../model/provider';
+import { webSocketUrlProblem } from '../shared/dxlink/options';
 import { SchwabAdapter } from './adapter';
 import { SCHWAB_REST } from './rest';
 import { issuedAtOption } from './tokens';

@@ -4,8 +4,8 @@
  * a token.
  */
 import type { MarketError } from '../../model/errors';
-import { callJson as callService, restProtocolError, type JsonRequest, type JsonService } from '../rest-json';
-import type { Clock } from '../../session/clock';
+import { callJson as callService, restProtocolError, type JsonRequest, type JsonService } from '../../transport/http-json';
+import type { Clock } from '../../model/clock';
 
 export const SCHWAB_REST = 'https://api.schwabapi.com';
 /** Access tokens last 30 minutes (`expires_in: 1800`). */

@@ -9,9 +9,9 @@
  */
 import { createHash } from 'node:crypto';
 import { MarketError } from '../../model/errors';
-import { Backoff } from '../../session/backoff';
-import type { TimerHandle } from '../../session/clock';
-import type { AdapterContext } from '../types';
+import { Backoff } from '../../transport/backoff';
+import type { TimerHandle } from '../../model/clock';
+import type { AdapterContext } from '../../model/provider';
 import { requestSchwabAccessToken, requestStreamerInfo, type SchwabAccessToken, type StreamerInfo } from './rest';
 
 const REFRESH_TOKEN_LIFETIME_MS = 7 * 86_400_000;

@@ -5,8 +5,8 @@
  */
 import type { Channel } from '../../model/events';
 import { MarketError } from '../../model/errors';
-import type { TimerHandle } from '../../session/clock';
-import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../types';
+import type { TimerHandle } from '../../model/clock';
+import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../../model/provider';
 import { SimMarket } from './market';
 import { contractFor, simInstrument } from './universe';
 

@@ -4,8 +4,30 @@
  * FLOW_DEFAULTS so that each order has exactly one correct label under the default settings
  * of the flow classifier, and the sim can score it.
  */
-import type { AggressorSide } from '../../model/events';
+import type { AggressorSide, MarketEvent, TradeEvent } from '../../model/events';
 import { FLOW_DEFAULTS, type FlowKind, type FlowThresholds } from '../../model/flow';
+
+/**
+ * The truth the simulator attaches to each option print (`payload.sim`), so a user or a test can
+ * score an alert flow against what the sim meant (docs/architecture.md, "The simulator"). Sim
+ * only: the shared model knows nothing of it.
+ */
+export interface SimPrintLabel {
+  orderId: string;
+  kind: FlowKind;
+  whale: boolean;
+  /** Prints that make up the order. */
+  legs: number;
+}
+
+/** An option print from the simulator, with its label. */
+export interface SimTradeEvent extends TradeEvent {
+  sim: SimPrintLabel;
+}
+
+export function isSimPrint(event: MarketEvent): event is SimTradeEvent {
+  return event.type === 'trade' && typeof (event as Partial<SimTradeEvent>).sim === 'object';
+}
 import type { Random } from './random';
 
 export interface PlannedLeg {

@@ -4,7 +4,7 @@
  * (event frequency multiplier, default 1, or "max" for benchmarks).
  */
 import { CHANNELS } from '../../model/events';
-import type { ProviderDefinition } from '../types';
+import type { ProviderDefinition } from '../../model/provider';
 import { SimAdapter, parseSimOptions } from './adapter';
 import { SIM_INTERVALS, canonicalSimSymbol } from './universe';
 

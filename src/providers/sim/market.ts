@@ -8,9 +8,9 @@
  */
 import { OrderBook } from '../../book/order-book';
 import type { Channel, MarketEvent, QuoteEvent, TradeEvent } from '../../model/events';
-import type { UpstreamSubscription } from '../types';
+import type { UpstreamSubscription } from '../../model/provider';
 import { blackScholes } from './black-scholes';
-import { planOrder, roundCents } from './flow-plan';
+import { planOrder, roundCents, type SimPrintLabel, type SimTradeEvent } from './flow-plan';
 import { Random, streamSeed } from './random';
 import { Scheduler } from './scheduler';
 import { OPTION_EXCHANGES, SIM_INSTRUMENTS, buildChain, contractFor, intervalMs, type SimContract, type SimInstrument } from './universe';
@@ -641,13 +641,13 @@ export class SimMarket {
     exchange: string,
     side: TradeEvent['side'],
     id: string,
-    label: NonNullable<TradeEvent['sim']>,
+    label: SimPrintLabel,
   ): void {
     this.recordTrade(cs.day, price, size);
     cs.prints += 1;
     const contract = cs.contract;
     if (!this.contractWants(contract, 'trade')) return;
-    const trade: TradeEvent = {
+    const trade: SimTradeEvent = {
       type: 'trade',
       provider: 'sim',
       symbol: contract.symbol,

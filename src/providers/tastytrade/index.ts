@@ -6,10 +6,10 @@
  * `restEndpoint` and `endpoint` override the REST base and the DXLink URL.
  * Options: `tradeEvent` ("Trade" | "TimeAndSale").
  */
-import type { ProviderAdapter, ProviderDefinition, ProviderSettings } from '../types';
-import { parseDxlinkOptions, webSocketUrlProblem } from '../dxlink/options';
-import { DxlinkStream } from '../dxlink/stream';
-import { DXLINK_INTERVALS, canonicalDxlinkSymbol } from '../dxlink/symbols';
+import type { ProviderAdapter, ProviderDefinition, ProviderSettings } from '../../model/provider';
+import { parseDxlinkOptions, webSocketUrlProblem } from '../shared/dxlink/options';
+import { DxlinkStream } from '../shared/dxlink/stream';
+import { DXLINK_INTERVALS, canonicalDxlinkSymbol } from '../shared/dxlink/symbols';
 import { TASTYTRADE_REST } from './rest';
 import { TastytradeTokens } from './tokens';
 

@@ -3,8 +3,8 @@
  * refresh grant and the DXLink quote token. Errors say what the server said, never a token.
  */
 import type { MarketError } from '../../model/errors';
-import { callJson as callService, restProtocolError, type JsonRequest, type JsonService } from '../rest-json';
-import type { Clock } from '../../session/clock';
+import { callJson as callService, restProtocolError, type JsonRequest, type JsonService } from '../../transport/http-json';
+import type { Clock } from '../../model/clock';
 
 export const TASTYTRADE_REST = { live: 'https://api.tastyworks.com', sandbox: 'https://api.cert.tastyworks.com' } as const;
 /** tastytrade's docs require a User-Agent of the form <product>/<version> on REST calls. */

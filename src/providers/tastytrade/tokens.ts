@@ -5,9 +5,9 @@
  * handed to the DXLink stream for its next connection — the live one is not touched.
  */
 import { MarketError } from '../../model/errors';
-import { Backoff } from '../../session/backoff';
-import type { TimerHandle } from '../../session/clock';
-import type { AdapterContext } from '../types';
+import { Backoff } from '../../transport/backoff';
+import type { TimerHandle } from '../../model/clock';
+import type { AdapterContext } from '../../model/provider';
 import { requestAccessToken, requestQuoteToken, type AccessToken, type QuoteToken } from './rest';
 
 const ACCESS_REFRESH_EARLY_MS = 60_000;

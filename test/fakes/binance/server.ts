@@ -19,7 +19,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { systemClock, type Clock, type TimerHandle } from '../../../src/session/clock';
+import { systemClock } from '../../../src/transport/clock';
+import type { Clock, TimerHandle } from '../../../src/model/clock';
 import { FakeBinanceMarket, type Level, type SymbolSpec } from './market';
 import { FaultHooks, sendThrough } from '../fault-hooks';
 

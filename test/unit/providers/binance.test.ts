@@ -5,7 +5,7 @@ import { createBinanceProvider, type BinanceTuning } from '../../../src/provider
 import { BinanceDecoder, SINGLE_SOURCE, type BinanceErrorBody, type DepthDiff } from '../../../src/providers/binance/decoder';
 import { BinanceDepthSync, type DepthSnapshot } from '../../../src/providers/binance/depth-sync';
 import { binanceStreamUrl, canonicalBinanceSymbol, parseBinanceOptions, streamName } from '../../../src/providers/binance/config';
-import type { ProviderSettings } from '../../../src/providers/types';
+import type { ProviderSettings } from '../../../src/model/provider';
 import { FakeBinance, type FakeBinanceOptions } from '../../fakes/binance/server';
 import { seededRandom } from '../../fakes/binance/market';
 import { binanceSampleLines, binanceSnapshotText } from '../../fakes/binance/samples';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { OrderBook } from '../../../src/book/order-book';
 import { SyncedBook } from '../../../src/book/synced-book';
 import { crc32 } from '../../../src/book/crc32';
-import { SendPacer } from '../../../src/session/send-pacer';
+import { SendPacer } from '../../../src/transport/send-pacer';
 import { fakeClock } from '../../helpers/fake-clock';
 
 describe('book engine additions for the venues', () => {

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import type { CandleEvent, QuoteEvent, TradeEvent } from '../../../src/model/events';
 import { createCoinbaseProvider, type CoinbaseTuning } from '../../../src/providers/coinbase';
 import { canonicalCoinbaseSymbol } from '../../../src/providers/coinbase/config';
-import type { ProviderSettings } from '../../../src/providers/types';
+import type { ProviderSettings } from '../../../src/model/provider';
 import { FakeCoinbase, type FakeCoinbaseOptions } from '../../fakes/coinbase/server';
 import { coinbaseSampleLines } from '../../fakes/coinbase/samples';
 import { seededRandom } from '../../fakes/binance/market';

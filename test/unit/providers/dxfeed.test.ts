@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { FeedSession } from '../../../src/session/feed-session';
 import { dxfeedProvider, DXFEED_DEMO_ENDPOINT } from '../../../src/providers/dxfeed';
-import type { ProviderSettings } from '../../../src/providers/types';
-import { webSocketClassForLibrary } from '../../../src/providers/dxlink/websocket-client';
+import type { ProviderSettings } from '../../../src/model/provider';
+import { webSocketClassForLibrary } from '../../../src/providers/shared/dxlink/websocket-client';
 import { FakeDxlinkServer } from '../../fakes/dxlink/server';
 import { freshToken } from '../../fakes/http-json';
 import { SecretWatch } from '../../fakes/secret-watch';

@@ -6,8 +6,8 @@
 import type { BookEvent, MarketEvent, NoticeEvent, StatusEvent } from '../../../src/model/events';
 import type { MarketError } from '../../../src/model/errors';
 import { FeedSession, type SubscriptionRequest } from '../../../src/session/feed-session';
-import type { Clock } from '../../../src/session/clock';
-import type { ProviderDefinition, ProviderSettings } from '../../../src/providers/types';
+import type { Clock } from '../../../src/model/clock';
+import type { ProviderDefinition, ProviderSettings } from '../../../src/model/provider';
 
 export interface Recorder {
   events: MarketEvent[];

@@ -4,7 +4,7 @@ import { OrderBook } from '../../../src/book/order-book';
 import { createKrakenProvider, type KrakenTuning } from '../../../src/providers/kraken';
 import { canonicalKrakenSymbol, krakenBookDepth, krakenUrl } from '../../../src/providers/kraken/config';
 import { krakenChecksum, parseKeepingNumberText, quoteNumbers } from '../../../src/providers/kraken/wire';
-import type { ProviderSettings } from '../../../src/providers/types';
+import type { ProviderSettings } from '../../../src/model/provider';
 import { FakeKraken, type FakeKrakenOptions } from '../../fakes/kraken/server';
 import { krakenSampleLines } from '../../fakes/kraken/samples';
 import { seededRandom } from '../../fakes/binance/market';

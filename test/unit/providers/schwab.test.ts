@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { FeedSession } from '../../../src/session/feed-session';
 import { schwabProvider } from '../../../src/providers/schwab';
-import type { ProviderSettings } from '../../../src/providers/types';
+import type { ProviderSettings } from '../../../src/model/provider';
 import { FakeSchwab } from '../../fakes/schwab/fake';
 import { freshToken } from '../../fakes/http-json';
 import { SecretWatch } from '../../fakes/secret-watch';

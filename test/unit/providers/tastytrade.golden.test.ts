@@ -3,9 +3,9 @@
  * provenance in its SOURCES.md) decode to the normalized events worked out by hand below.
  */
 import assert from 'node:assert/strict';
-import { FeedDataDecoder, type FeedConfigMessage } from '../../../src/providers/dxlink/feed-data';
-import { defaultSymbolRef, normalizeDxRecord } from '../../../src/providers/dxlink/normalize';
-import { canonicalDxlinkSymbol, parseCandleSymbol, toDxlinkSymbol, toStreamerOptionSymbol } from '../../../src/providers/dxlink/symbols';
+import { FeedDataDecoder, type FeedConfigMessage } from '../../../src/providers/shared/dxlink/feed-data';
+import { defaultSymbolRef, normalizeDxRecord } from '../../../src/providers/shared/dxlink/normalize';
+import { canonicalDxlinkSymbol, parseCandleSymbol, toDxlinkSymbol, toStreamerOptionSymbol } from '../../../src/providers/shared/dxlink/symbols';
 import type { MarketEvent } from '../../../src/model/events';
 import { sampleLine } from '../../fakes/samples';
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { FeedSession } from '../../../src/session/feed-session';
 import { tastytradeProvider } from '../../../src/providers/tastytrade';
-import type { ProviderSettings } from '../../../src/providers/types';
+import type { ProviderSettings } from '../../../src/model/provider';
 import { FakeDxlinkServer, type DxFrame } from '../../fakes/dxlink/server';
 import { FakeTastytradeRest } from '../../fakes/tastytrade/rest';
 import { freshToken } from '../../fakes/http-json';

@@ -4,8 +4,8 @@
  * symbols `AAPL{=5m}`. Users may type OCC (padded or not) or streamer symbols; the pack's
  * canonical form is the padded OCC symbol.
  */
-import { MarketError } from '../../model/errors';
-import { formatOccSymbol, parseOccSymbol, type OccParts } from '../../model/occ';
+import { MarketError } from '../../../model/errors';
+import { formatOccSymbol, parseOccSymbol, type OccParts } from '../../../model/occ';
 
 const STREAMER_OPTION = /^\.([A-Z][A-Z0-9]{0,5}?)(\d{2})(\d{2})(\d{2})([CP])(\d+(?:\.\d+)?)$/;
 

@@ -1,5 +1,5 @@
-import type { ConnectionState } from '../model/events';
-import type { MarketError } from '../model/errors';
+import type { ConnectionState } from './events';
+import type { MarketError } from './errors';
 
 /** A connection-level state change reported by an adapter or a ResilientSocket. */
 export interface ConnectionChange {

@@ -21,12 +21,12 @@ import {
   type DXLinkError,
   type DXLinkWebSocketClient,
 } from '@dxfeed/dxlink-api';
-import { parseOccSymbol } from '../../model/occ';
-import { MarketError, redactUrl } from '../../model/errors';
-import { Backoff } from '../../session/backoff';
-import type { TimerHandle } from '../../session/clock';
-import { asMarketError } from '../../session/resilient-socket';
-import type { AdapterContext, UpstreamSubscription } from '../types';
+import { parseOccSymbol } from '../../../model/occ';
+import { MarketError, redactUrl } from '../../../model/errors';
+import { Backoff } from '../../../transport/backoff';
+import type { TimerHandle } from '../../../model/clock';
+import { asMarketError } from '../../../transport/resilient-socket';
+import type { AdapterContext, UpstreamSubscription } from '../../../model/provider';
 import { FeedDataDecoder, REQUESTED_FIELDS, type FeedConfigMessage } from './feed-data';
 import { defaultSymbolRef, normalizeDxRecord, type SymbolRef } from './normalize';
 import { candleSymbol, intervalMs, toDxlinkSymbol } from './symbols';

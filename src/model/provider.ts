@@ -3,11 +3,11 @@
  * src/providers/<id>/ and exports one ProviderDefinition; adding a provider touches its folder,
  * its fake, one line in registry.ts, and the docs.
  */
-import type { Channel, MarketEvent, NoticeEvent } from '../model/events';
-import type { MarketError } from '../model/errors';
-import type { Clock } from '../session/clock';
-import type { ConnectionChange } from '../session/connection-state';
-import type { Logger } from '../session/log';
+import type { Channel, MarketEvent, NoticeEvent } from './events';
+import type { MarketError } from './errors';
+import type { Clock } from './clock';
+import type { ConnectionChange } from './connection';
+import type { Logger } from './logger';
 
 export const PROVIDER_IDS = [
   'sim',

@@ -3,8 +3,8 @@
  * ("NaN", absent fields) become null, never 0; `ts` falls back to receivedAt when DXLink sends 0
  * (tastytrade leaves eventTime, bidTime and askTime at 0).
  */
-import type { CandleEvent, MarketEvent, OptionInfo, QuoteEvent, TradeEvent } from '../../model/events';
-import { formatOccSymbol, optionInfoFromOcc, parseOccSymbol } from '../../model/occ';
+import type { CandleEvent, MarketEvent, OptionInfo, QuoteEvent, TradeEvent } from '../../../model/events';
+import { formatOccSymbol, optionInfoFromOcc, parseOccSymbol } from '../../../model/occ';
 import { dxNumber, dxText, type DxRecord, type DxValue } from './feed-data';
 import { intervalMs, parseCandleSymbol, parseStreamerOptionSymbol } from './symbols';
 

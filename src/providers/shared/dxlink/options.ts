@@ -1,5 +1,5 @@
 /** Options (the config node's `options` JSON) shared by the DXLink providers. */
-import { MarketError } from '../../model/errors';
+import { MarketError } from '../../../model/errors';
 import type { TradeEventType } from './stream';
 
 export interface DxlinkOptions {

@@ -5,7 +5,7 @@
  * squeeze a burst and the next one into the same second. The first message goes out at once.
  * `clear()` drops what waits (the socket went away; the next handshake resubscribes).
  */
-import type { Clock, TimerHandle } from './clock';
+import type { Clock, TimerHandle } from '../model/clock';
 
 export class SendPacer {
   private readonly clock: Clock;

@@ -7,9 +7,11 @@
  */
 import WebSocket from 'ws';
 import { Backoff, type BackoffPolicy } from './backoff';
-import { systemClock, type Clock, type TimerHandle } from './clock';
-import type { ConnectionChange } from './connection-state';
-import { silentLogger, type Logger } from './log';
+import { systemClock } from './clock';
+import type { Clock, TimerHandle } from '../model/clock';
+import type { ConnectionChange } from '../model/connection';
+import { silentLogger } from './log';
+import type { Logger } from '../model/logger';
 import { MarketError, redactUrl } from '../model/errors';
 
 export interface SocketTarget {
