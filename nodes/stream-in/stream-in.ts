@@ -56,7 +56,7 @@ export = function (RED: NodeAPI): void {
       startTimer = null;
       if (!consumer || !providerNode) return;
       try {
-        providerNode.register(node, consumer);
+        providerNode.register(consumer);
         consumer.start();
       } catch (err) {
         consumer = null;
@@ -115,7 +115,7 @@ export = function (RED: NodeAPI): void {
         return;
       }
       closing.stop();
-      providerNode.deregister(node, removed).then(finish, (err: unknown) => {
+      providerNode.deregister(closing, removed).then(finish, (err: unknown) => {
         node.warn(err instanceof Error ? err.message : String(err));
         finish();
       });
