@@ -46,7 +46,7 @@ export = function (RED: NodeAPI): void {
         endpoint: typeof config.endpoint === 'string' ? config.endpoint.trim() : '',
         restEndpoint: typeof config.restEndpoint === 'string' ? config.restEndpoint.trim() : '',
         feed: typeof config.feed === 'string' ? config.feed.trim() : '',
-        options: parseOptions(config.options),
+        options: parseOptions(RED, config.options),
         credentials: pickCredentials(node.credentials),
       };
       const problem = definition.validateSettings(settings);
@@ -65,7 +65,7 @@ export = function (RED: NodeAPI): void {
     }
 
     node.register = (user) => {
-      if (!node.session) throw node.configError ?? new MarketError('CONFIG', 'provider not configured');
+      if (!node.session) throw node.configError ?? new MarketError('CONFIG', RED._('market-provider.errors.notRunning'));
       node.session.attach(user);
     };
 
@@ -131,18 +131,18 @@ function providerStatus(node: ProviderConfigNode, now: number): Record<string, u
   return status;
 }
 
-function parseOptions(raw: unknown): Record<string, unknown> {
+function parseOptions(RED: NodeAPI, raw: unknown): Record<string, unknown> {
   if (raw === undefined || raw === null || raw === '') return {};
   let value = raw;
   if (typeof raw === 'string') {
     try {
       value = JSON.parse(raw);
     } catch {
-      throw new MarketError('CONFIG', `options must be a JSON object, e.g. {"seed": 1}; got text that is not JSON`);
+      throw new MarketError('CONFIG', RED._('market-provider.errors.optionsNotJson'));
     }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new MarketError('CONFIG', 'options must be a JSON object, e.g. {"seed": 1}');
+    throw new MarketError('CONFIG', RED._('market-provider.errors.optionsNotObject'));
   }
   return value as Record<string, unknown>;
 }
