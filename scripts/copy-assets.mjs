@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Copies each node's editor HTML, locales and icons next to its compiled .js in dist/nodes/<node>/,
 // where Node-RED looks for them (icons only in an icons/ folder beside the node file).
+// nodes/shared is code the node types share and has none of these.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

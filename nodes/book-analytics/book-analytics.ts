@@ -8,7 +8,9 @@
  * msg.event = the book (or status) it came from; a second alert from the same msg is a copy.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import { BookAnalyzer, RepeatGate, parseBookConfig, readAnalyticsInput, type BookAlert } from '../../src';
+import { BookAnalyzer, parseBookConfig, type BookAlert } from '../../src';
+import { onAnalyticsInput } from '../shared/analytics-input';
+import { showConfigError } from '../shared/config-error';
 
 type BookAnalyticsNodeDef = NodeDef & Record<string, unknown>;
 
@@ -18,7 +20,6 @@ export = function (RED: NodeAPI): void {
   function MarketBookAnalyticsNode(this: Node, config: BookAnalyticsNodeDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
-    const repeats = new RepeatGate();
     let analyzer: BookAnalyzer | null = null;
     let timer: NodeJS.Timeout | null = null;
     let alerts = 0;
@@ -48,38 +49,28 @@ export = function (RED: NodeAPI): void {
       timer = setInterval(showStatus, STATUS_EVERY_MS);
       showStatus();
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      node.status({ fill: 'red', shape: 'dot', text: RED._('market-book-analytics.status.configError') });
-      node.error(message, { topic: 'config', payload: { type: 'status', state: 'error', detail: message } });
+      showConfigError(RED, node, err);
     }
 
-    node.on('input', (msg, send, done) => {
-      if (!analyzer) {
-        done(new Error(RED._('market-book-analytics.errors.notRunning')));
-        return;
-      }
-      const now = Date.now();
-      const input = readAnalyticsInput(msg.payload, now);
-      if (input.kind === 'event' && input.event.type === 'book') {
-        const book = input.event;
-        const result = analyzer.onBook(book);
-        if (result.metrics) Object.assign(msg, { topic: book.symbol, payload: result.metrics, event: book });
-        const toAlert = result.alerts.length > 0 ? alertMsgs(msg, book, result.alerts, result.metrics !== null) : null;
+    onAnalyticsInput(RED, node, () => analyzer, {
+      event: (analyzer, event, { msg, send, done }) => {
+        if (event.type !== 'book') {
+          // Other events pass silently (one stream may feed several nodes); the status hints while no book came.
+          ignoredType = event.type;
+          done();
+          return;
+        }
+        const result = analyzer.onBook(event);
+        if (result.metrics) Object.assign(msg, { topic: event.symbol, payload: result.metrics, event });
+        const toAlert = result.alerts.length > 0 ? alertMsgs(msg, event, result.alerts, result.metrics !== null) : null;
         if (result.metrics || toAlert) send([result.metrics ? msg : null, toAlert]);
         done();
-      } else if (input.kind === 'status') {
-        const raised = analyzer.onStatus(input.status);
+      },
+      status: (analyzer, status, { msg, send, done }) => {
+        const raised = analyzer.onStatus(status);
         if (raised.length > 0) send([null, alertMsgs(msg, msg.payload, raised, false)]);
         done();
-      } else if (input.kind === 'event') {
-        // Other events pass silently (one stream may feed several nodes); the status hints while no book came.
-        ignoredType = input.event.type;
-        done();
-      } else if (input.kind === 'invalid' && repeats.allow(input.reason, now)) {
-        done(new Error(input.reason));
-      } else {
-        done();
-      }
+      },
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {

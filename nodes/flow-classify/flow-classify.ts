@@ -5,13 +5,22 @@
  * Node-RED.
  *
  * Msgs: a flow goes out in the msg of the order's first print, with msg.payload = the flow and
- * msg.trades = the prints (their original payloads). Statistics are new msgs (topic
- * "flowStats"): no input msg stands behind them.
+ * msg.trades = the prints (their original payloads). Each print's msg is done once that flow
+ * has been sent (or when the node closes with the order still open); other msgs at once.
+ * Statistics are new msgs (topic "flowStats"): no input msg stands behind them.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import { FlowClassifier, RepeatGate, parseFlowConfig, readAnalyticsInput } from '../../src';
+import { FlowClassifier, parseFlowConfig, parseOccSymbol, type MarketEvent, type TradeEvent } from '../../src';
+import { onAnalyticsInput, type DoneWithMsg, type SendMsgs } from '../shared/analytics-input';
+import { showConfigError } from '../shared/config-error';
 
 type FlowClassifyNodeDef = NodeDef & Record<string, unknown>;
+
+/** What travels with an order's first print: its msg, which the flow goes out in, and its handler's send. */
+interface FirstPrint {
+  msg: NodeMessage;
+  send: SendMsgs;
+}
 
 /** How often open orders are checked against the wall clock (quiet streams) and the status refreshed. */
 const TICK_MS = 100;
@@ -21,13 +30,30 @@ export = function (RED: NodeAPI): void {
   function MarketFlowClassifyNode(this: Node, config: FlowClassifyNodeDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
-    const repeats = new RepeatGate();
-    let classifier: FlowClassifier<NodeMessage> | null = null;
+    let classifier: FlowClassifier<FirstPrint> | null = null;
     let timer: NodeJS.Timeout | null = null;
     let flows = 0;
     let whales = 0;
     let ticks = 0;
     let shownFlows = -1;
+    /**
+     * The done of every print in an open order, by its payload (the classifier keeps the payload
+     * objects in the order's trades): a print's msg is finished when its order's flow has been
+     * sent. A list, in case one payload object comes twice.
+     */
+    const heldPrints = new Map<TradeEvent, DoneWithMsg[]>();
+
+    const hold = (trade: TradeEvent, done: DoneWithMsg): void => {
+      const dones = heldPrints.get(trade);
+      if (dones) dones.push(done);
+      else heldPrints.set(trade, [done]);
+    };
+    const release = (trade: TradeEvent): void => {
+      const dones = heldPrints.get(trade);
+      const done = dones?.shift();
+      if (dones?.length === 0) heldPrints.delete(trade);
+      done?.();
+    };
 
     const showStatus = (): void => {
       if (flows === shownFlows) return;
@@ -40,15 +66,16 @@ export = function (RED: NodeAPI): void {
     };
 
     try {
-      classifier = new FlowClassifier<NodeMessage>(parseFlowConfig(config), {
+      classifier = new FlowClassifier<FirstPrint>(parseFlowConfig(config), {
         flow: ({ flow, trades, carry }) => {
           flows += 1;
           if (flow.whale) whales += 1;
-          const msg = carry as NodeMessage & { trades?: unknown };
+          const msg = carry.msg as NodeMessage & { trades?: unknown };
           msg.topic = flow.symbol;
           msg.payload = flow;
           msg.trades = trades;
-          node.send([msg, flow.whale ? msg : null, null]);
+          carry.send([msg, flow.whale ? msg : null, null]);
+          for (const trade of trades) release(trade);
         },
         stats: (stats) => node.send([null, null, { topic: 'flowStats', payload: stats }]),
       });
@@ -59,34 +86,27 @@ export = function (RED: NodeAPI): void {
       }, TICK_MS);
       showStatus();
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      node.status({ fill: 'red', shape: 'dot', text: RED._('market-flow-classify.status.configError') });
-      node.error(message, { topic: 'config', payload: { type: 'status', state: 'error', detail: message } });
+      showConfigError(RED, node, err);
     }
 
-    node.on('input', (msg, _send, done) => {
-      if (!classifier) {
-        done(new Error(RED._('market-flow-classify.errors.notRunning')));
-        return;
-      }
-      const now = Date.now();
-      const input = readAnalyticsInput(msg.payload, now);
-      if (input.kind === 'event') {
+    onAnalyticsInput(RED, node, () => classifier, {
+      event: (classifier, event, { msg, send, done, now }) => {
         // Events of no use here (books, candles) pass silently: one stream may feed several nodes.
-        classifier.push(input.event, now, msg);
-        done();
-      } else if (input.kind === 'invalid' && repeats.allow(input.reason, now)) {
-        done(new Error(input.reason));
-      } else {
-        done();
-      }
+        // Only a print that joins an order waits for the order's flow; every other msg is done now.
+        const joins = joinsAnOrder(event);
+        if (joins) hold(event, done);
+        classifier.push(event, now, { msg, send });
+        if (!joins) done();
+      },
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
       if (timer) clearInterval(timer);
       timer = null;
-      // Orders still inside their window are dropped with the node.
+      // Orders still inside their window are dropped with the node; their prints' msgs are done, so nothing waits for them.
       classifier = null;
+      for (const dones of heldPrints.values()) for (const printDone of dones) printDone();
+      heldPrints.clear();
       node.status({});
       done();
     });
@@ -94,3 +114,11 @@ export = function (RED: NodeAPI): void {
 
   RED.nodes.registerType('market-flow-classify', MarketFlowClassifyNode);
 };
+
+/**
+ * The prints FlowClassifier puts into an order (see its onTrade): an option trade with a positive
+ * price and size. Another trade (the underlying's) only gives a price.
+ */
+function joinsAnOrder(event: MarketEvent): event is TradeEvent {
+  return event.type === 'trade' && event.price > 0 && event.size > 0 && (event.option !== undefined || parseOccSymbol(event.symbol) !== null);
+}

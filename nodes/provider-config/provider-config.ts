@@ -1,8 +1,8 @@
 /**
  * market-provider: the config node that holds a provider's settings and credentials and the one
  * FeedSession (upstream connection) its stream-in nodes share. Users register and deregister
- * like Node-RED's MQTT broker node: the connection opens with the first user and closes when a
- * removal leaves none.
+ * like Node-RED's MQTT broker node; the session keeps the users, so the connection opens with the
+ * first and closes when a removal leaves none.
  */
 import type { NodeAPI, NodeDef } from 'node-red';
 import {
@@ -29,7 +29,6 @@ export = function (RED: NodeAPI): void {
   function MarketProviderNode(this: ProviderConfigNode, config: ProviderNodeDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
-    const users = new Set<string>();
     node.session = null;
     node.configError = null;
 
@@ -47,7 +46,7 @@ export = function (RED: NodeAPI): void {
         endpoint: typeof config.endpoint === 'string' ? config.endpoint.trim() : '',
         restEndpoint: typeof config.restEndpoint === 'string' ? config.restEndpoint.trim() : '',
         feed: typeof config.feed === 'string' ? config.feed.trim() : '',
-        options: parseOptions(config.options),
+        options: parseOptions(RED, config.options),
         credentials: pickCredentials(node.credentials),
       };
       const problem = definition.validateSettings(settings);
@@ -65,19 +64,16 @@ export = function (RED: NodeAPI): void {
       node.error(node.configError.message);
     }
 
-    node.register = (user, consumer) => {
-      if (!node.session) throw node.configError ?? new MarketError('CONFIG', 'provider not configured');
-      users.add(user.id);
-      node.session.attach(consumer);
+    node.register = (user) => {
+      if (!node.session) throw node.configError ?? new MarketError('CONFIG', RED._('market-provider.errors.notRunning'));
+      node.session.attach(user);
     };
 
     node.deregister = async (user, removed) => {
-      users.delete(user.id);
       await node.session?.detach(user.id, removed);
     };
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      users.clear();
       const session = node.session;
       node.session = null;
       if (!session) {
@@ -135,18 +131,18 @@ function providerStatus(node: ProviderConfigNode, now: number): Record<string, u
   return status;
 }
 
-function parseOptions(raw: unknown): Record<string, unknown> {
+function parseOptions(RED: NodeAPI, raw: unknown): Record<string, unknown> {
   if (raw === undefined || raw === null || raw === '') return {};
   let value = raw;
   if (typeof raw === 'string') {
     try {
       value = JSON.parse(raw);
     } catch {
-      throw new MarketError('CONFIG', `options must be a JSON object, e.g. {"seed": 1}; got text that is not JSON`);
+      throw new MarketError('CONFIG', RED._('market-provider.errors.optionsNotJson'));
     }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new MarketError('CONFIG', 'options must be a JSON object, e.g. {"seed": 1}');
+    throw new MarketError('CONFIG', RED._('market-provider.errors.optionsNotObject'));
   }
   return value as Record<string, unknown>;
 }

@@ -7,6 +7,7 @@ export interface ProviderConfigNode extends Node<Credentials> {
   session: FeedSession | null;
   /** Why the configuration is unusable, for the users to show. */
   configError: MarketError | null;
-  register(user: Node, consumer: SessionUser): void;
-  deregister(user: Node, removed: boolean): Promise<void>;
+  /** Adds a user of the shared session; throws configError when the configuration is unusable. */
+  register(user: SessionUser): void;
+  deregister(user: SessionUser, removed: boolean): Promise<void>;
 }

@@ -7,7 +7,9 @@
  * and msg.event = that event.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { MomentumTracker, RepeatGate, parseSignalConfig, readAnalyticsInput, type SignalEvent } from '../../src';
+import { MomentumTracker, parseSignalConfig, type SignalEvent } from '../../src';
+import { onAnalyticsInput } from '../shared/analytics-input';
+import { showConfigError } from '../shared/config-error';
 
 type SignalNodeDef = NodeDef & Record<string, unknown>;
 
@@ -17,7 +19,6 @@ export = function (RED: NodeAPI): void {
   function MarketSignalNode(this: Node, config: SignalNodeDef): void {
     RED.nodes.createNode(this, config);
     const node = this;
-    const repeats = new RepeatGate();
     let tracker: MomentumTracker | null = null;
     let timer: NodeJS.Timeout | null = null;
     let last: SignalEvent | null = null;
@@ -40,32 +41,21 @@ export = function (RED: NodeAPI): void {
       timer = setInterval(showStatus, STATUS_EVERY_MS);
       showStatus();
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      node.status({ fill: 'red', shape: 'dot', text: RED._('market-signal.status.configError') });
-      node.error(message, { topic: 'config', payload: { type: 'status', state: 'error', detail: message } });
+      showConfigError(RED, node, err);
     }
 
-    node.on('input', (msg, send, done) => {
-      if (!tracker) {
-        done(new Error(RED._('market-signal.errors.notRunning')));
-        return;
-      }
-      const now = Date.now();
-      const input = readAnalyticsInput(msg.payload, now);
-      if (input.kind === 'event') {
+    onAnalyticsInput(RED, node, () => tracker, {
+      event: (tracker, event, { msg, send, done }) => {
         // Events of other kinds than the chosen source pass silently: one stream may carry several.
-        if (tracker.accepts(input.event)) lastSymbol = input.event.symbol;
-        const signal = tracker.onEvent(input.event);
+        if (tracker.accepts(event)) lastSymbol = event.symbol;
+        // A bar holds prices, not msgs: the signal goes out in the msg that closed the bar, so every msg is done here.
+        const signal = tracker.onEvent(event);
         if (signal) {
           last = signal;
-          send(Object.assign(msg, { topic: signal.symbol, payload: signal, event: input.event }));
+          send(Object.assign(msg, { topic: signal.symbol, payload: signal, event }));
         }
         done();
-      } else if (input.kind === 'invalid' && repeats.allow(input.reason, now)) {
-        done(new Error(input.reason));
-      } else {
-        done();
-      }
+      },
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {

@@ -18,6 +18,7 @@ import {
   type StreamSpec,
 } from '../../src';
 import type { ProviderConfigNode } from '../shared/provider-node';
+import { showConfigError } from '../shared/config-error';
 import { msgIdSequence } from './msg-id';
 
 interface StreamInNodeDef extends NodeDef {
@@ -45,10 +46,6 @@ export = function (RED: NodeAPI): void {
       const status: NodeStatus = { fill: view.fill, shape: view.shape, text: RED._(`market-stream-in.status.${view.key}`, { rate: view.rate ?? 0, attempt: view.attempt ?? '' }) };
       node.status(status);
     };
-    const failConfig = (message: string): void => {
-      node.status({ fill: 'red', shape: 'dot', text: RED._('market-stream-in.status.configError') });
-      node.error(message, { topic: 'config', payload: { type: 'status', state: 'error', detail: message } });
-    };
 
     /** Registers with the provider and subscribes; runs once, on the next tick or on the first input msg. */
     const startNow = (): void => {
@@ -56,19 +53,19 @@ export = function (RED: NodeAPI): void {
       startTimer = null;
       if (!consumer || !providerNode) return;
       try {
-        providerNode.register(node, consumer);
+        providerNode.register(consumer);
         consumer.start();
       } catch (err) {
         consumer = null;
-        failConfig(err instanceof Error ? err.message : String(err));
+        showConfigError(RED, node, err);
       }
     };
 
     try {
       if (!providerNode) {
-        failConfig(RED._('market-stream-in.errors.noProvider'));
+        showConfigError(RED, node, RED._('market-stream-in.errors.noProvider'));
       } else if (!providerNode.session) {
-        failConfig(providerNode.configError?.message ?? RED._('market-stream-in.errors.noProvider'));
+        showConfigError(RED, node, providerNode.configError ?? RED._('market-stream-in.errors.noProvider'));
       } else {
         const session = providerNode.session;
         spec = parseStreamConfig(config, session.provider);
@@ -83,7 +80,7 @@ export = function (RED: NodeAPI): void {
       }
     } catch (err) {
       consumer = null;
-      failConfig(err instanceof Error ? err.message : String(err));
+      showConfigError(RED, node, err);
     }
 
     node.on('input', (msg, _send, done) => {
@@ -115,7 +112,7 @@ export = function (RED: NodeAPI): void {
         return;
       }
       closing.stop();
-      providerNode.deregister(node, removed).then(finish, (err: unknown) => {
+      providerNode.deregister(closing, removed).then(finish, (err: unknown) => {
         node.warn(err instanceof Error ? err.message : String(err));
         finish();
       });

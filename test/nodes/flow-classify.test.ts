@@ -129,6 +129,54 @@ describe('market-flow-classify node (Node-RED runtime, simulator)', function () 
     assert.equal((whales.msgs[0]!.payload as FlowEvent).ts, msg.payload.ts);
   });
 
+  describe('completing msgs (done)', () => {
+    const option = { underlying: 'SPY', expiry: '2026-11-27', right: 'call', strike: 600, multiplier: 100 };
+    const contract = 'SPY   261127C00600000';
+    const t0 = Date.UTC(2026, 10, 20, 15, 0, 0);
+    const print = (ts: number, exchange: string) => ({ type: 'trade', provider: 'test', symbol: contract, option, ts, receivedAt: ts, price: 5, size: 100, exchange });
+    // The msgs of one order's two prints, and msgs that hold nothing: a quote, the underlying's print, a book.
+    const inputs = () => [
+      { tag: 'quote', payload: { type: 'quote', provider: 'test', symbol: contract, option, ts: t0 - 10, receivedAt: t0, bid: 4.9, bidSize: 1, ask: 5, askSize: 1 } },
+      { tag: 'print1', payload: print(t0, 'CBOE') },
+      { tag: 'underlying', payload: { type: 'trade', provider: 'test', symbol: 'SPY', ts: t0 + 5, receivedAt: t0, price: 600, size: 10 } },
+      { tag: 'book', payload: { type: 'book', provider: 'test', symbol: 'SPY', ts: t0 + 6, receivedAt: t0, bids: [[600, 1]], asks: [[600.01, 1]], depth: 1 } },
+      { tag: 'print2', payload: print(t0 + 20, 'ISE') },
+    ];
+    const completeNode = { id: 'cmp', type: 'complete', z: 'f1', scope: ['fc'], uncaught: false, wires: [['completed']] };
+    /** One log of what reached the flows helper and the Complete node, in delivery order. */
+    const watch = (): string[] => {
+      const log: string[] = [];
+      helper.getNode('flows').on('input', (msg: NodeMessage) => log.push(`flow:${(msg as NodeMessage & { tag: string }).tag}`));
+      helper.getNode('completed').on('input', (msg: NodeMessage) => log.push(`complete:${(msg as NodeMessage & { tag: string }).tag}`));
+      return log;
+    };
+
+    it('completes a print\'s msg after the flow it is part of has been sent, and other msgs at once', async () => {
+      await load([flowTab, classify('fc', [['flows'], [], []]), completeNode, ...helperNodes('flows', 'completed')]);
+      const log = watch();
+      const node = helper.getNode('fc');
+      for (const msg of inputs()) node.receive(msg as never);
+      await waitFor(() => log.length === 6, 'the flow and five completions', 5_000);
+      // The flow goes out in print1's msg.
+      assert.deepEqual(log.slice(0, 3).sort(), ['complete:book', 'complete:quote', 'complete:underlying'], log.join(', '));
+      assert.deepEqual(log.slice(3), ['flow:print1', 'complete:print1', 'complete:print2']);
+    });
+
+    it('completes the prints of an order still open when the node is redeployed, so nothing waits for them', async () => {
+      const flow = (windowMs: number) => [flowTab, classify('fc', [['flows'], [], []], { windowMs }), completeNode, ...helperNodes('flows', 'completed')];
+      await load(flow(60_000));
+      const log = watch();
+      const node = helper.getNode('fc');
+      for (const msg of inputs()) node.receive(msg as never);
+      await waitFor(() => log.length === 3, 'the msgs that hold nothing');
+      await sleep(200);
+      assert.equal(log.length, 3, 'the prints wait for their order (60 s window)');
+      await helper.setFlows(flow(59_000) as never, 'nodes');
+      await waitFor(() => log.length === 5, 'the held prints completed on close');
+      assert.deepEqual(log.slice(3).sort(), ['complete:print1', 'complete:print2']);
+    });
+  });
+
   it('reports bad input once a minute through done(err), so a Catch node sees it', async () => {
     await load([
       flowTab,
