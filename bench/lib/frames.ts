@@ -1,5 +1,5 @@
 /**
- * The market the benchmarks replay, in Binance's wire format (/work/shared/protocols/binance.md
+ * The market the benchmarks replay, in Binance's wire format (docs/protocols/binance.md
  * §5, §6.1, §6.5, §7): BTCUSDT trades and diff-depth events over a book of about 1000 levels a
  * side, with prices and sizes as strings at 8 decimals and times in ms (µs on connections that
  * asked for `timeUnit=MICROSECOND`). Deterministic for a seed, so the server's frames and the

@@ -1,7 +1,7 @@
 /**
  * The replay server: a Binance Spot market-data server on 127.0.0.1 (its own process, so it
  * neither shares the client's CPU nor becomes the bottleneck) that streams what the runner
- * programs, in Binance's format (/work/shared/protocols/binance.md):
+ * programs, in Binance's format (docs/protocols/binance.md):
  *
  * - WebSocket `/ws`, `/ws/<anything>` (raw payloads) and `/stream` (combined `{stream, data}`),
  *   `timeUnit=MICROSECOND`; `SUBSCRIBE`/`UNSUBSCRIBE` answered `{"result":null,"id":N}`; a

@@ -1,7 +1,7 @@
 /**
  * The Binance adapter: subscriptions → stream names on BinanceConnections, frames → the decoder,
  * depth diffs → one BinanceDepthSync per book (with REST snapshots), and the check that tells a
- * user when a symbol does not exist (Binance accepts unknown symbols silently, binance.md §4):
+ * user when a symbol does not exist (Binance accepts unknown symbols silently, docs/protocols/binance.md §4):
  * a symbol that has sent nothing `verifyAfterMs` after its subscription was confirmed is looked
  * up with exchangeInfo; Binance's "Invalid symbol." then reaches that symbol's nodes.
  */

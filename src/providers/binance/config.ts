@@ -1,6 +1,6 @@
 /**
  * Binance settings: endpoints per feed, symbol shape, stream names, the config node's options.
- * Protocol facts: /work/shared/protocols/binance.md (§1 endpoints, §6 payloads).
+ * Protocol facts: docs/protocols/binance.md (§1 endpoints, §6 payloads).
  */
 import type { Channel } from '../../model/events';
 import { MarketError } from '../../model/errors';
@@ -15,7 +15,7 @@ export interface BinanceFeed {
   rest: string;
 }
 
-/** `feed` choices, first = default (binance.md §1). */
+/** `feed` choices, first = default (docs/protocols/binance.md §1). */
 export const BINANCE_FEEDS: Readonly<Record<string, BinanceFeed>> = {
   live: { ws: 'wss://stream.binance.com:9443/stream', rest: 'https://api.binance.com' },
   'data-only': { ws: 'wss://data-stream.binance.vision/stream', rest: 'https://data-api.binance.vision' },
@@ -78,7 +78,7 @@ export function canonicalBinanceSymbol(text: string): string {
   return symbol;
 }
 
-/** The stream a subscription maps to (binance.md §6): symbols lower case, stream types camelCase. */
+/** The stream a subscription maps to (docs/protocols/binance.md §6): symbols lower case, stream types camelCase. */
 export function streamName(sub: Pick<UpstreamSubscription, 'channel' | 'symbol' | 'interval'>, tradeStream: TradeStream): string {
   const symbol = sub.symbol.toLowerCase();
   return streamFor(symbol, sub.channel, tradeStream, sub.interval);

@@ -1,7 +1,7 @@
 /**
  * Binance's connections: as many as the streams need (1024 streams per connection), each one a
  * ResilientSocket that resubscribes its streams on every open, sends control messages under the
- * 5-per-second limit (binance.md §3), and is replaced *before* it goes away:
+ * 5-per-second limit (docs/protocols/binance.md §3), and is replaced *before* it goes away:
  *
  *  - at `rotateAfterMs` (Binance cuts every connection at 24 h) and on `serverShutdown`, a
  *    successor connection opens and subscribes the same streams;
@@ -26,7 +26,7 @@ import type { BinanceErrorBody, FrameSource } from './decoder';
 export interface ConnectionTuning {
   /** Streams per connection (Binance: 1024). */
   maxStreamsPerConnection: number;
-  /** Stream names per SUBSCRIBE message (very long lists have failed silently, binance.md §3). */
+  /** Stream names per SUBSCRIBE message (very long lists have failed silently, docs/protocols/binance.md §3). */
   streamsPerMessage: number;
   /** Control messages per second per connection (limit 5, pongs included: keep one spare). */
   controlMessagesPerSecond: number;

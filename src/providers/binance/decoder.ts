@@ -9,7 +9,7 @@
  * It also puts trades in order while two connections carry the same stream (the hand-over
  * before Binance's 24 h cut): a trade id ahead of the last one emitted waits until the ids in
  * between arrive from the other connection, duplicates are dropped, so the output has no gap
- * and no repeat. Payload shapes: /work/shared/protocols/binance.md §4–§6.
+ * and no repeat. Payload shapes: docs/protocols/binance.md §4–§6.
  */
 import type { CandleEvent, QuoteEvent, TradeEvent } from '../../model/events';
 import type { TradeStream } from './config';

@@ -1,5 +1,5 @@
 /**
- * Binance's rules for a local order book (binance.md §7, text of 2025-11-12), per symbol:
+ * Binance's rules for a local order book (docs/protocols/binance.md §7, text of 2025-11-12), per symbol:
  *
  *  1. buffer diff events from the moment the stream is live; 2. fetch the REST snapshot;
  *  3. a snapshot whose lastUpdateId is below the first buffered U is too old: fetch again

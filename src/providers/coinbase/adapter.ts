@@ -1,5 +1,5 @@
 /**
- * The Coinbase Advanced Trade adapter (coinbase.md part A): one socket, one subscribe message
+ * The Coinbase Advanced Trade adapter (docs/protocols/coinbase.md): one socket, one subscribe message
  * per channel (heartbeats always, so quiet channels stay open), a JWT in every message when
  * credentials are set.
  *
@@ -504,7 +504,7 @@ export class CoinbaseAdapter implements ProviderAdapter {
    * The first snapshot is history (trades before the subscription) and is skipped; a later one
    * (after a reconnect) fills the hole with the trades newer than the last one sent. `side` is
    * left out: Coinbase's documents call it the maker's side, clients have found it to be the
-   * taker's (coinbase.md A5) — a wrong aggressor is worse than none.
+   * taker's (docs/protocols/coinbase.md A5) — a wrong aggressor is worse than none.
    */
   private trades(event: unknown, receivedAt: number): string | null {
     const body = event as { type?: unknown; trades?: unknown } | null;
@@ -568,7 +568,7 @@ export class CoinbaseAdapter implements ProviderAdapter {
     return problem;
   }
 
-  /** Subscribed symbols a message's product id feeds: itself, and X-USDC for X-USD (Coinbase answers -USDC subscriptions with the -USD product, coinbase.md A3). */
+  /** Subscribed symbols a message's product id feeds: itself, and X-USDC for X-USD (Coinbase answers -USDC subscriptions with the -USD product, docs/protocols/coinbase.md A3). */
   private targets(channel: CoinbaseChannel, productId: string | undefined): string[] {
     if (!productId) return [];
     const wanted = this.wanted.get(channel);

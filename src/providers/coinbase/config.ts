@@ -1,13 +1,13 @@
 /**
  * Coinbase Advanced Trade market data: endpoint, product ids, channel names.
- * Protocol facts: /work/shared/protocols/coinbase.md (part A).
+ * Protocol facts: docs/protocols/coinbase.md.
  */
 import { MarketError } from '../../model/errors';
 import type { ProviderSettings } from '../../model/provider';
 
 export const COINBASE_ENDPOINT = 'wss://advanced-trade-ws.coinbase.com';
 
-/** The candles channel has fixed 5-minute buckets only (coinbase.md A5). */
+/** The candles channel has fixed 5-minute buckets only (docs/protocols/coinbase.md A5). */
 export const COINBASE_INTERVALS = ['5m'] as const;
 export const CANDLE_MS = 300_000;
 

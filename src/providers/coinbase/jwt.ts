@@ -1,5 +1,5 @@
 /**
- * The JWT Coinbase expects in each subscribe message when credentials are set (coinbase.md A2):
+ * The JWT Coinbase expects in each subscribe message when credentials are set (docs/protocols/coinbase.md A2):
  * header {alg: ES256 | EdDSA, kid: key name, nonce}, claims {sub: key name, iss: "cdp", nbf,
  * exp: nbf + 120}; no `uri` claim for WebSocket. A fresh one per message: they live 2 minutes.
  * The secret is the CDP key's EC private key (PEM, ES256) or its Ed25519 key (base64, EdDSA).

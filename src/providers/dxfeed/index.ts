@@ -1,5 +1,5 @@
 /**
- * `dxfeed`: a DXLink WebSocket endpoint of the user's choice (protocol doc dxlink-tastytrade.md §1, §3), with an
+ * `dxfeed`: a DXLink WebSocket endpoint of the user's choice (docs/protocols/dxlink-tastytrade.md §1, §3), with an
  * optional token; the public demo endpoint (delayed data, no token) by default.
  * Options: `tradeEvent` ("Trade" | "TimeAndSale").
  */

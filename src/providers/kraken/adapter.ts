@@ -1,5 +1,5 @@
 /**
- * The Kraken WebSocket v2 adapter (kraken.md): one socket, one subscribe per channel (and per
+ * The Kraken WebSocket v2 adapter (docs/protocols/kraken.md): one socket, one subscribe per channel (and per
  * depth or interval) with the symbols in an array, answered symbol by symbol.
  *
  * Books: snapshot then updates, each carrying a CRC-32 of the top 10 levels computed from the
@@ -468,7 +468,7 @@ export class KrakenAdapter implements ProviderAdapter {
       price,
       size,
     };
-    if (entry.side === 'buy' || entry.side === 'sell') trade.side = entry.side; // the taker's side (kraken.md §5)
+    if (entry.side === 'buy' || entry.side === 'sell') trade.side = entry.side; // the taker's side (docs/protocols/kraken.md §5)
     if (id !== undefined) trade.id = String(id);
     this.context.emit(trade);
     return null;

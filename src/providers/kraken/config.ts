@@ -1,6 +1,6 @@
 /**
  * Kraken Spot WebSocket v2: endpoints, v2 pair names, intervals, book depths.
- * Protocol facts: /work/shared/protocols/kraken.md.
+ * Protocol facts: docs/protocols/kraken.md.
  */
 import { MarketError } from '../../model/errors';
 import type { ProviderSettings } from '../../model/provider';
@@ -11,7 +11,7 @@ export const KRAKEN_FEEDS: Readonly<Record<string, string>> = {
 };
 export const KRAKEN_FEED_NAMES = Object.keys(KRAKEN_FEEDS);
 
-/** Our interval names → the `interval` parameter of the ohlc channel (minutes, kraken.md §3). */
+/** Our interval names → the `interval` parameter of the ohlc channel (minutes, docs/protocols/kraken.md §3). */
 export const KRAKEN_INTERVAL_MINUTES: Readonly<Record<string, number>> = {
   '1m': 1, '5m': 5, '15m': 15, '30m': 30, '1h': 60, '4h': 240, '1d': 1440, '1w': 10080, '15d': 21600,
 };

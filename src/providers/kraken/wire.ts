@@ -1,7 +1,7 @@
 /**
  * Kraken writes prices and quantities as JSON numbers with the pair's full precision, trailing
  * zeros included ("qty":0.80386470), and its book checksum is computed from exactly that text
- * (kraken.md §4, §7). JSON.parse would turn 0.80386470 into 0.8038647, so frames are parsed with
+ * (docs/protocols/kraken.md §4, §7). JSON.parse would turn 0.80386470 into 0.8038647, so frames are parsed with
  * every number turned into a string first: the text survives, and numbers too large for a double
  * (the status channel's connection_id) are not rounded.
  */
@@ -49,7 +49,7 @@ export function parseKeepingNumberText(text: string): unknown {
 }
 
 /**
- * Kraken's book checksum (kraken.md §7): the top 10 asks (best first) then the top 10 bids, each
+ * Kraken's book checksum (docs/protocols/kraken.md §7): the top 10 asks (best first) then the top 10 bids, each
  * level as price then quantity with the decimal point removed and leading zeros stripped,
  * CRC-32 of the concatenation.
  */

@@ -1,5 +1,5 @@
 /**
- * The Schwab streamer adapter (protocol doc schwab.md §2–§3) on a ResilientSocket: every attempt
+ * The Schwab streamer adapter (docs/protocols/schwab.md §2–§3) on a ResilientSocket: every attempt
  * gets a valid access token and the streamer URL from the user preferences, logs in (ADMIN
  * LOGIN with the bare access token) and re-sends SUBS for everything held. An established stream
  * outlives its access token (§7); the token is refreshed ahead of expiry for the next login.

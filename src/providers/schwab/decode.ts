@@ -1,5 +1,5 @@
 /**
- * Schwab streamer `data` items → normalized events (protocol doc schwab.md §3.3, §4).
+ * Schwab streamer `data` items → normalized events (docs/protocols/schwab.md §3.3, §4).
  *
  * LEVELONE services deliver changes only (the first item is the full image), so each key keeps
  * a merged image and an item emits the event types whose fields it changed. Books are whole

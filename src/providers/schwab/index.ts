@@ -1,5 +1,5 @@
 /**
- * `schwab`: Charles Schwab Trader API streaming (protocol doc schwab.md). Credentials: the app's
+ * `schwab`: Charles Schwab Trader API streaming (docs/protocols/schwab.md). Credentials: the app's
  * `clientId` (app key) and `clientSecret`, and a `refreshToken` from the OAuth consent flow
  * (valid 7 days). `restEndpoint` overrides https://api.schwabapi.com (token and user
  * preferences), `endpoint` the streamer URL from the preferences.

@@ -1,5 +1,5 @@
 /**
- * Schwab REST calls the streamer needs (protocol doc schwab.md §1): the OAuth refresh grant and
+ * Schwab REST calls the streamer needs (docs/protocols/schwab.md §1): the OAuth refresh grant and
  * the user preferences that carry the streamer URL and ids. Errors carry Schwab's words, never
  * a token.
  */

@@ -1,5 +1,5 @@
 /**
- * Schwab's token lifetimes (protocol doc schwab.md §1): the access token (30 min) is refreshed
+ * Schwab's token lifetimes (docs/protocols/schwab.md §1): the access token (30 min) is refreshed
  * a few minutes before it expires, on the session's clock; the refresh token lasts 7 days and
  * then the user has to sign in again, so its age is tracked to warn a day ahead.
  *

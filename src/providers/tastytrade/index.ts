@@ -1,6 +1,6 @@
 /**
- * `tastytrade`: quotes, trades, candles, greeks and summaries over DXLink (protocol doc
- * dxlink-tastytrade.md). Credentials: `clientSecret` and `refreshToken` of a tastytrade OAuth
+ * `tastytrade`: quotes, trades, candles, greeks and summaries over DXLink (
+ * docs/protocols/dxlink-tastytrade.md). Credentials: `clientSecret` and `refreshToken` of a tastytrade OAuth
  * application → access token (POST /oauth/token) → quote token and DXLink URL
  * (GET /api-quote-tokens) → DXLink. `feed` picks `live` or `sandbox` (the cert environment);
  * `restEndpoint` and `endpoint` override the REST base and the DXLink URL.

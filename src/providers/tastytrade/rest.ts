@@ -1,5 +1,5 @@
 /**
- * tastytrade REST calls the streamer needs (protocol doc dxlink-tastytrade.md §2): the OAuth
+ * tastytrade REST calls the streamer needs (docs/protocols/dxlink-tastytrade.md §2): the OAuth
  * refresh grant and the DXLink quote token. Errors say what the server said, never a token.
  */
 import type { MarketError } from '../../model/errors';

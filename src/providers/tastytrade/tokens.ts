@@ -1,5 +1,5 @@
 /**
- * tastytrade's two token lifetimes (protocol doc dxlink-tastytrade.md §2): the OAuth access
+ * tastytrade's two token lifetimes (docs/protocols/dxlink-tastytrade.md §2): the OAuth access
  * token (~15 min) is refreshed a minute before it expires, and the DXLink quote token (24 h) is
  * renewed an hour before it expires; both on the session's clock. A renewed quote token is
  * handed to the DXLink stream for its next connection — the live one is not touched.

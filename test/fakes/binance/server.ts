@@ -1,5 +1,5 @@
 /**
- * A local Binance Spot market-data server, written from /work/shared/protocols/binance.md:
+ * A local Binance Spot market-data server, written from docs/protocols/binance.md:
  *
  * - WebSocket `/stream` (combined: {"stream","data"}) and `/ws` (raw payloads), optional
  *   `?streams=a/b` / `/ws/<stream>` and `timeUnit=MICROSECOND`;

@@ -1,6 +1,6 @@
 /**
  * A local Coinbase Advanced Trade market-data server, written from
- * /work/shared/protocols/coinbase.md (part A):
+ * docs/protocols/coinbase.md:
  *
  * - one channel per subscribe message, `product_ids` array, optional `jwt` (verified when the
  *   fake is given the key's public half); a subscribe is due within 5 s of connecting;

@@ -1,5 +1,5 @@
 /**
- * A local Kraken Spot WebSocket v2 server, written from /work/shared/protocols/kraken.md:
+ * A local Kraken Spot WebSocket v2 server, written from docs/protocols/kraken.md:
  *
  * - path /v2; a `status` message on connect; `heartbeat` every second when nothing else was
  *   sent; `ping` → `pong` with req_id, time_in, time_out; a connection that sends nothing and
@@ -88,7 +88,7 @@ export class FakePair {
     return formatFixed(lots, this.qtyPrecision);
   }
 
-  /** Kraken's CRC-32 over the top 10 of a view, from the wire text (kraken.md §7). */
+  /** Kraken's CRC-32 over the top 10 of a view, from the wire text (docs/protocols/kraken.md §7). */
   checksum(view: View): number {
     const part = (text: string): string => text.replace('.', '').replace(/^0+/, '');
     let text = '';

@@ -1,5 +1,5 @@
 /**
- * Local Schwab REST and streamer written from ../shared/protocols/schwab.md (§1–§3, §8), not
+ * Local Schwab REST and streamer written from docs/protocols/schwab.md (§1–§3, §8), not
  * from our adapter.
  *
  * REST: POST /v1/oauth/token (Basic client credentials, form refresh grant, 30-minute access

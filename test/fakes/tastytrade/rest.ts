@@ -1,5 +1,5 @@
 /**
- * A local tastytrade REST API written from ../shared/protocols/dxlink-tastytrade.md §2:
+ * A local tastytrade REST API written from docs/protocols/dxlink-tastytrade.md §2:
  * POST /oauth/token (JSON refresh grant, no Authorization header, 15-minute access tokens) and
  * GET /api-quote-tokens (Bearer access token → DXLink token valid 24 h and the DXLink URL, which
  * points at a FakeDxlinkServer that learns each issued token). Errors use tastytrade's envelope

@@ -1,5 +1,5 @@
 /**
- * The FEED service's data frames (protocol doc dxlink-tastytrade.md §3.3, §9): FEED_CONFIG says
+ * The FEED service's data frames (docs/protocols/dxlink-tastytrade.md §3.3, §9): FEED_CONFIG says
  * the format and the field order; FEED_DATA carries events either FULL (objects) or COMPACT
  * (`["Quote", [v1, v2, ...], "Trade", [...]]`, values in FEED_CONFIG.eventFields order).
  *
@@ -89,7 +89,7 @@ export class FeedDataDecoder {
 
   private decodeCompact(eventType: string, values: unknown[], result: DecodeResult): void {
     // tastytrade's documented exchange sends COMPACT data before any FEED_CONFIG with eventFields;
-    // the values then follow the order we asked for (protocol doc §3.3, §3.5).
+    // the values then follow the order we asked for (docs/protocols/dxlink-tastytrade.md §3.3, §3.5).
     const fields = this.eventFields[eventType] ?? this.requested[eventType];
     if (!fields || fields.length === 0) {
       result.problems.push(`FEED_DATA ${eventType}: no field list from FEED_CONFIG, values skipped`);

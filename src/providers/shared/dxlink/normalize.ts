@@ -1,5 +1,5 @@
 /**
- * DXLink events → normalized events (protocol doc dxlink-tastytrade.md §4). Missing values
+ * DXLink events → normalized events (docs/protocols/dxlink-tastytrade.md §4). Missing values
  * ("NaN", absent fields) become null, never 0; `ts` falls back to receivedAt when DXLink sends 0
  * (tastytrade leaves eventTime, bidTime and askTime at 0).
  */

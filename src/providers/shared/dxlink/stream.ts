@@ -8,7 +8,7 @@
  * then we fetch a fresh token and connect again after our capped backoff.
  *
  * The FEED channel's messages are handled here rather than by the library's DXLinkFeed, which
- * decodes only the first COMPACT pair of a frame and trusts FEED_CONFIG's format (protocol doc
+ * decodes only the first COMPACT pair of a frame and trusts FEED_CONFIG's format (docs/protocols/dxlink-tastytrade.md
  * §7 item 7, §9).
  */
 import {

@@ -1,5 +1,5 @@
 /**
- * DXLink symbology (protocol doc dxlink-tastytrade.md §5 and §4.2): option streamer symbols
+ * DXLink symbology (docs/protocols/dxlink-tastytrade.md §5 and §4.2): option streamer symbols
  * `.AAPL250117C150` (root, YYMMDD, C/P, strike without padding or trailing zeros) and candle
  * symbols `AAPL{=5m}`. Users may type OCC (padded or not) or streamer symbols; the pack's
  * canonical form is the padded OCC symbol.

@@ -1,6 +1,6 @@
 /**
  * @dxfeed/dxlink-api 0.3.0 opens its socket with `new WebSocket(url)`, a free identifier that
- * resolves to the global (protocol doc §7.1). Node 20 has no global WebSocket, and assigning
+ * resolves to the global (docs/protocols/dxlink-tastytrade.md §7.1). Node 20 has no global WebSocket, and assigning
  * one would change the process for every other node in the same Node-RED. Instead we load a
  * private instance of the library's client module whose `WebSocket` is a function parameter:
  * the module's source is compiled with vm.compileFunction (the same wrapper Node's loader
@@ -98,7 +98,7 @@ const CONNECTION_MESSAGES = new Set(['SETUP', 'AUTH_STATE', 'KEEPALIVE', 'ERROR'
 const CHANNEL_MESSAGES = new Set(['CHANNEL_OPENED', 'CHANNEL_CLOSED', 'ERROR', 'FEED_CONFIG', 'FEED_DATA']);
 
 /**
- * Why a frame cannot be read as a DXLink message (protocol doc §3), or null: text with a JSON
+ * Why a frame cannot be read as a DXLink message (docs/protocols/dxlink-tastytrade.md §3), or null: text with a JSON
  * object whose `type` is a message this client handles on its `channel` (0 = the connection).
  * SETUP and AUTH_STATE are checked further, because the library trusts them: a keepaliveTimeout
  * that is not a number would make its timeout check run in a tight loop.
