@@ -1,11 +1,10 @@
 /**
  * The two REST calls the stream needs: the depth snapshot a local book starts from, and
  * exchangeInfo to tell an unknown symbol (Binance accepts any well-formed stream name silently)
- * from a quiet one. Plain node:http(s) without keep-alive, so a closed adapter leaves no socket.
+ * from a quiet one, on the project's HTTP client (no socket pool: a closed adapter leaves no socket).
  */
-import http from 'node:http';
-import https from 'node:https';
 import { MarketError, redactUrl } from '../../model/errors';
+import { HttpFailure, requestJson, type JsonAnswer } from '../../transport/http-json';
 import type { BinanceErrorBody } from './decoder';
 import type { DepthSnapshot } from './depth-sync';
 
@@ -33,7 +32,7 @@ export interface SymbolInfo {
 
 export class BinanceRest {
   private readonly base: string;
-  private readonly inFlight = new Set<http.ClientRequest>();
+  private aborter = new AbortController();
 
   constructor(base: string) {
     this.base = base;
@@ -56,48 +55,25 @@ export class BinanceRest {
 
   /** Aborts every request in flight (the adapter is stopping). */
   abortAll(): void {
-    for (const request of this.inFlight) request.destroy();
-    this.inFlight.clear();
+    this.aborter.abort();
+    this.aborter = new AbortController();
   }
 
-  private get<T>(path: string): Promise<T> {
+  private async get<T>(path: string): Promise<T> {
     const url = this.base + path;
-    return new Promise<T>((resolve, reject) => {
-      const client = url.startsWith('https:') ? https : http;
-      let request: http.ClientRequest;
-      try {
-        request = client.get(url, { agent: false, timeout: TIMEOUT_MS, headers: { accept: 'application/json' } }, (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', (err) => finish(err));
-          response.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let body: unknown;
-            try {
-              body = JSON.parse(text);
-            } catch {
-              finish(new MarketError('PROTOCOL', `Binance REST ${redactUrl(url)} answered HTTP ${response.statusCode ?? '?'} with a body that is not JSON`, { provider: 'binance' }));
-              return;
-            }
-            const status = response.statusCode ?? 0;
-            if (status >= 200 && status < 300) finish(null, body as T);
-            else if (isErrorBody(body)) finish(new BinanceRestError(status, body));
-            else finish(new MarketError('NETWORK', `Binance REST ${redactUrl(url)} answered HTTP ${status}`, { provider: 'binance' }));
-          });
-        });
-      } catch (err) {
-        reject(new MarketError('CONFIG', `Binance: bad REST endpoint ${redactUrl(url)}: ${err instanceof Error ? err.message : String(err)}`, { provider: 'binance' }));
-        return;
-      }
-      this.inFlight.add(request);
-      const finish = (err: Error | null, value?: T): void => {
-        this.inFlight.delete(request);
-        if (err) reject(err);
-        else resolve(value as T);
-      };
-      request.on('timeout', () => request.destroy(new Error(`no answer within ${TIMEOUT_MS} ms`)));
-      request.on('error', (err) => finish(new MarketError('NETWORK', `Binance REST ${redactUrl(url)}: ${err.message}`, { provider: 'binance' })));
-    });
+    let answer: JsonAnswer;
+    try {
+      answer = await requestJson(url, { method: 'GET', headers: {} }, { timeoutMs: TIMEOUT_MS, signal: this.aborter.signal });
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      if (err instanceof HttpFailure && err.badUrl) throw new MarketError('CONFIG', `Binance: bad REST endpoint ${redactUrl(url)}: ${reason}`, { provider: 'binance' });
+      throw new MarketError('NETWORK', `Binance REST ${redactUrl(url)}: ${reason}`, { provider: 'binance' });
+    }
+    const { status, body } = answer;
+    if (body === undefined) throw new MarketError('PROTOCOL', `Binance REST ${redactUrl(url)} answered HTTP ${status} with a body that is not JSON`, { provider: 'binance' });
+    if (status >= 200 && status < 300) return body as T;
+    if (isErrorBody(body)) throw new BinanceRestError(status, body);
+    throw new MarketError('NETWORK', `Binance REST ${redactUrl(url)} answered HTTP ${status}`, { provider: 'binance' });
   }
 }
 

@@ -18,8 +18,8 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { crc32 } from 'node:zlib';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { crc32 } from '../../../src/book/crc32';
 import { formatFixed, seededRandom } from '../binance/market';
 import { FaultHooks, sendThrough } from '../fault-hooks';
 

@@ -3,7 +3,7 @@ import type { CandleEvent, QuoteEvent, TradeEvent } from '../../../src/model/eve
 import { OrderBook } from '../../../src/book/order-book';
 import { createKrakenProvider, type KrakenTuning } from '../../../src/providers/kraken';
 import { canonicalKrakenSymbol, krakenBookDepth, krakenUrl } from '../../../src/providers/kraken/config';
-import { krakenChecksum, parseKeepingNumberText, quoteNumbers } from '../../../src/providers/kraken/wire';
+import { krakenChecksum, parseKeepingNumberText } from '../../../src/providers/kraken/wire';
 import type { ProviderSettings } from '../../../src/model/provider';
 import { FakeKraken, type FakeKrakenOptions } from '../../fakes/kraken/server';
 import { krakenSampleLines } from '../../fakes/kraken/samples';
@@ -38,7 +38,7 @@ describe('kraken: wire text and checksum', () => {
   const lines = krakenSampleLines();
 
   it('keeps every number\'s wire text: trailing zeros, and integers beyond 2^53', () => {
-    assert.equal(quoteNumbers('{"qty":0.80386470,"x":-1.5e-7,"s":"a 1.0 \\" 2","ok":true,"n":null}'), '{"qty":"0.80386470","x":"-1.5e-7","s":"a 1.0 \\" 2","ok":true,"n":null}');
+    assert.deepEqual(parseKeepingNumberText('{"qty":0.80386470,"x":-1.5e-7,"s":"a 1.0 \\" 2","ok":true,"n":null}'), JSON.parse('{"qty":"0.80386470","x":"-1.5e-7","s":"a 1.0 \\" 2","ok":true,"n":null}'));
     const status = parseKeepingNumberText(lines[3]!) as { data: Array<{ connection_id: string }> };
     assert.equal(status.data[0]!.connection_id, '18125794168470749634', 'not rounded to a double');
   });
