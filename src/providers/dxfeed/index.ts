@@ -3,12 +3,10 @@
  * optional token; the public demo endpoint (delayed data, no token) by default.
  * Options: `tradeEvent` ("Trade" | "TimeAndSale").
  */
-import type { ProviderAdapter, ProviderDefinition } from '../../model/provider';
-import { parseDxlinkOptions, webSocketUrlProblem } from '../shared/dxlink/options';
-import { DxlinkStream } from '../shared/dxlink/stream';
+import type { ProviderDefinition } from '../../model/provider';
 import { DXLINK_INTERVALS, canonicalDxlinkSymbol } from '../shared/dxlink/symbols';
-
-export const DXFEED_DEMO_ENDPOINT = 'wss://demo.dxfeed.com/dxlink-ws';
+import { createDxfeedAdapter } from './adapter';
+import { DXFEED_DEMO_ENDPOINT, validateDxfeedSettings } from './settings';
 
 export const dxfeedProvider: ProviderDefinition = {
   id: 'dxfeed',
@@ -23,25 +21,6 @@ export const dxfeedProvider: ProviderDefinition = {
   exampleSymbols: 'AAPL, SPY, .AAPL250117C150',
   chainSubscriptions: false,
   canonicalSymbol: (text) => canonicalDxlinkSymbol('dxfeed', text),
-  validateSettings(settings) {
-    try {
-      parseDxlinkOptions('dxfeed', settings.options);
-    } catch (err) {
-      return err instanceof Error ? err.message : String(err);
-    }
-    return webSocketUrlProblem('dxfeed', settings.endpoint);
-  },
-  create(context): ProviderAdapter {
-    const { tradeEvent } = parseDxlinkOptions('dxfeed', context.settings.options);
-    const token = context.settings.credentials.token;
-    const url = context.settings.endpoint || DXFEED_DEMO_ENDPOINT;
-    const stream = new DxlinkStream({ provider: 'dxfeed', context, tradeEvent, access: async () => (token ? { url, token } : { url }) });
-    return {
-      start: () => stream.start(),
-      subscribe: (subs) => stream.subscribe(subs),
-      unsubscribe: (subs) => stream.unsubscribe(subs),
-      stop: () => stream.stop(),
-      stats: () => stream.stats(),
-    };
-  },
+  validateSettings: validateDxfeedSettings,
+  create: createDxfeedAdapter,
 };

@@ -11,7 +11,8 @@ import { ResilientSocket } from '../../transport/resilient-socket';
 import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../../model/provider';
 import { SCHWAB_FIELDS, SCHWAB_SERVICES, SchwabDecoder, type SchwabService } from './decode';
 import type { StreamerInfo } from './rest';
-import { SchwabTokens } from './tokens';
+import { SchwabTokens } from './auth';
+import { STALE_AFTER_MS } from './limits';
 
 export interface SchwabAdapterOptions {
   restBase: string;
@@ -34,8 +35,6 @@ interface ResponseItem {
   content?: { code?: number; msg?: string };
 }
 
-/** Heartbeat cadence is undocumented (§2); a minute of silence is well past any seen. */
-const STALE_AFTER_MS = 60_000;
 /** Codes after which Schwab closes the socket (§3.1). */
 const CLOSING_CODES = new Set([3, 12, 30]);
 

@@ -1,7 +1,8 @@
 /** The dxfeed provider (any DXLink endpoint, optional token) against the fake DXLink server. */
 import assert from 'node:assert/strict';
 import { FeedSession } from '../../../src/session/feed-session';
-import { dxfeedProvider, DXFEED_DEMO_ENDPOINT } from '../../../src/providers/dxfeed';
+import { dxfeedProvider } from '../../../src/providers/dxfeed';
+import { DXFEED_DEMO_ENDPOINT } from '../../../src/providers/dxfeed/settings';
 import type { ProviderSettings } from '../../../src/model/provider';
 import { webSocketClassForLibrary } from '../../../src/providers/shared/dxlink/websocket-client';
 import { FakeDxlinkServer } from '../../fakes/dxlink/server';

@@ -26,14 +26,12 @@ import { MarketError, redactUrl } from '../../../model/errors';
 import { Backoff } from '../../../transport/backoff';
 import type { TimerHandle } from '../../../model/clock';
 import { asMarketError } from '../../../transport/resilient-socket';
-import type { AdapterContext, UpstreamSubscription } from '../../../model/provider';
+import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../../../model/provider';
 import { FeedDataDecoder, REQUESTED_FIELDS, type FeedConfigMessage } from './feed-data';
-import { defaultSymbolRef, normalizeDxRecord, type SymbolRef } from './normalize';
+import { defaultSymbolRef, normalizeDxRecord, type SymbolRef } from './decode';
 import { candleSymbol, intervalMs, toDxlinkSymbol } from './symbols';
 import { createDxlinkClient } from './websocket-client';
-
-/** Reconnects left to the library: its delays (1 s, 2 s, …) stay within our 30 s cap up to here. */
-const LIBRARY_RECONNECT_ATTEMPTS = 30;
+import { LIBRARY_RECONNECT_ATTEMPTS, AGGREGATION_PERIOD_S, SUBSCRIPTION_CHUNK, AUTH_ANSWER_MS, CHANNEL_REOPEN_MS } from './limits';
 
 export interface DxlinkAccess {
   url: string;
@@ -60,14 +58,6 @@ interface DxSubscription {
   symbol: string;
   fromTime?: number;
 }
-
-/** Seconds; the value tastytrade's own example asks for. */
-const AGGREGATION_PERIOD_S = 0.1;
-/** Subscriptions per FEED_SUBSCRIPTION frame: well under the server's frame limit (close 1009, §6). */
-const SUBSCRIPTION_CHUNK = 100;
-/** How long the server may take to answer AUTH before we count the token as refused. */
-const AUTH_ANSWER_MS = 15_000;
-const CHANNEL_REOPEN_MS = 1_000;
 
 export class DxlinkStream {
   private readonly options: DxlinkStreamOptions;
@@ -448,4 +438,18 @@ export class DxlinkStream {
     this.context.clock.clearTimeout(handle);
     this[name] = null;
   }
+}
+
+/** A stream as a ProviderAdapter; `extra` adds what the room owns besides (token timers, counters). */
+export function dxlinkAdapter(stream: DxlinkStream, extra: { stop?(): void; stats?(): Record<string, number> } = {}): ProviderAdapter {
+  return {
+    start: () => stream.start(),
+    subscribe: (subs) => stream.subscribe(subs),
+    unsubscribe: (subs) => stream.unsubscribe(subs),
+    async stop() {
+      extra.stop?.();
+      await stream.stop();
+    },
+    stats: () => ({ ...stream.stats(), ...extra.stats?.() }),
+  };
 }

@@ -9,9 +9,7 @@ import { Backoff } from '../../transport/backoff';
 import type { TimerHandle } from '../../model/clock';
 import type { AdapterContext } from '../../model/provider';
 import { requestAccessToken, requestQuoteToken, type AccessToken, type QuoteToken } from './rest';
-
-const ACCESS_REFRESH_EARLY_MS = 60_000;
-const QUOTE_RENEW_EARLY_MS = 3_600_000;
+import { ACCESS_REFRESH_EARLY_MS, QUOTE_RENEW_EARLY_MS } from './limits';
 
 export interface TastytradeTokensOptions {
   context: AdapterContext;

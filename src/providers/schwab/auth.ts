@@ -13,11 +13,7 @@ import { Backoff } from '../../transport/backoff';
 import type { TimerHandle } from '../../model/clock';
 import type { AdapterContext } from '../../model/provider';
 import { requestSchwabAccessToken, requestStreamerInfo, type SchwabAccessToken, type StreamerInfo } from './rest';
-
-const REFRESH_TOKEN_LIFETIME_MS = 7 * 86_400_000;
-const WARN_BEFORE_MS = 86_400_000;
-const WARN_REPEAT_MS = 6 * 3_600_000;
-const ACCESS_REFRESH_EARLY_MS = 5 * 60_000;
+import { REFRESH_TOKEN_LIFETIME_MS, WARN_BEFORE_MS, WARN_REPEAT_MS, ACCESS_REFRESH_EARLY_MS } from './limits';
 
 /** Refresh token (by hash) → when this process first saw it. */
 const firstSeen = new Map<string, number>();
