@@ -40,6 +40,8 @@ export interface ResilientSocketOptions {
   /** Abort an attempt whose open + handshake takes longer than this. */
   connectTimeoutMs?: number;
   backoff?: Partial<BackoffPolicy>;
+  /** At least this long before retrying after `failure` (e.g. refused credentials on hold); undefined = the backoff alone. */
+  holdAfter?: (failure: MarketError) => number | undefined;
   clock?: Clock;
   random?: () => number;
   log?: Logger;
@@ -265,9 +267,10 @@ export class ResilientSocket {
 
   private scheduleReconnect(reason: string): void {
     if (this.closing || this.retryTimer !== null) return;
-    const retryInMs = this.backoff.next();
-    const attempt = this.backoff.attempt;
     const failure = this.lastFailure;
+    const backoffMs = this.backoff.next();
+    const retryInMs = Math.max(backoffMs, (failure && this.options.holdAfter?.(failure)) ?? 0);
+    const attempt = this.backoff.attempt;
     if (failure && (failure.code === 'AUTH' || failure.code === 'CONFIG')) {
       this.options.onState({ state: 'error', detail: failure.message, attempt, retryInMs, error: failure });
     } else {

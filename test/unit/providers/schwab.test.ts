@@ -185,6 +185,27 @@ describe('schwab provider (fake REST + fake streamer)', function () {
     assert.equal(fake.connections, 0);
   });
 
+  it('asks for a token at most twice in the first minute after a refused refresh token, and says why and when the next try comes', async () => {
+    const { s, user } = await setUp({}, { refreshToken: freshToken('schwab-wrong-refresh') });
+    s.subscribe('u1', [{ channel: 'quote', symbol: 'SPY' }]);
+    await waitFor(() => fake.tokenRequests === 1 && s.status.state === 'error', 'the first refusal');
+    const tick = async (seconds: number): Promise<void> => {
+      for (let i = 0; i < seconds; i += 1) {
+        await time.tickAsync(1_000);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    await tick(59);
+    assert.equal(fake.tokenRequests, 2, 'one retry in the first 60 s, at the 30 s cap');
+    await tick(1);
+    await waitFor(() => fake.tokenRequests === 3, 'still retrying, every 30 s');
+    const status = user.statuses.at(-1)!;
+    assert.equal(status.state, 'error');
+    assert.match(status.detail, /Schwab refused the refresh token \(refresh_token_authentication_error.*next try in 30 s/);
+    assert.equal(status.retryInMs, 30_000);
+    assert.equal(fake.connections, 0);
+  });
+
   it('reconnects after a drop and after a stall, logging in and resubscribing each time; a second program on the same login is refused', async () => {
     const { s, user, settings } = await setUp();
     s.subscribe('u1', [{ channel: 'quote', symbol: 'SPY' }, { channel: 'book', symbol: 'MSFT' }]);

@@ -24,6 +24,7 @@ import {
 import { parseOccSymbol } from '../../../model/occ';
 import { MarketError, redactUrl } from '../../../model/errors';
 import { Backoff } from '../../../transport/backoff';
+import { CredentialsRefused } from '../oauth-refresh';
 import type { TimerHandle } from '../../../model/clock';
 import { asMarketError } from '../../../transport/resilient-socket';
 import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../../../model/provider';
@@ -297,7 +298,9 @@ export class DxlinkStream {
   private retryLater(error: MarketError): void {
     if (this.stopped || this.retryTimer !== null) return;
     this.clearTimer('stableTimer');
-    const retryInMs = this.backoff.next();
+    const backoffMs = this.backoff.next();
+    // Refused credentials are not asked again before their hold is over (shared/oauth-refresh.ts).
+    const retryInMs = error instanceof CredentialsRefused ? Math.max(backoffMs, error.retryInMs(this.context.clock.now())) : backoffMs;
     const attempt = this.backoff.attempt;
     this.context.log.warn(`${this.options.provider}: ${error.message} (retry ${attempt} in ${retryInMs} ms)`);
     if (error.code === 'AUTH' || error.code === 'CONFIG') {
