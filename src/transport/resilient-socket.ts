@@ -31,6 +31,12 @@ export interface ResilientSocketOptions {
    */
   onOpen?: (socket: ResilientSocket) => void | Promise<void>;
   onMessage: (data: WebSocket.RawData, isBinary: boolean) => void;
+  /**
+   * The socket closed (not by us): the provider may say what that means, e.g. a server that
+   * refuses credentials only by closing. `failure` is what the socket reported before closing.
+   * The error returned, if any, replaces it in the status.
+   */
+  onClose?: (info: { code: number; reason: string; wasReady: boolean; failure: MarketError | null }) => MarketError | undefined;
   /** Called for every state change. */
   onState: (change: ConnectionChange) => void;
   /** No frame for this long → reconnect. 0 disables the watchdog. */
@@ -211,7 +217,9 @@ export class ResilientSocket {
       this.ready = false;
       this.clearConnectionTimers();
       if (this.closing) return;
-      const reason = reasonBuffer.toString() || (this.lastFailure ? this.lastFailure.message : `closed with code ${code}`);
+      const named = this.options.onClose?.({ code, reason: reasonBuffer.toString(), wasReady, failure: this.lastFailure });
+      if (named) this.lastFailure = named;
+      const reason = (named ? '' : reasonBuffer.toString()) || (this.lastFailure ? this.lastFailure.message : `closed with code ${code}`);
       this.log.info(`${this.options.label}: socket closed (${code}${reasonBuffer.length ? ` ${reasonBuffer.toString()}` : ''})`);
       this.scheduleReconnect(wasReady ? `connection lost: ${reason}` : reason);
     });

@@ -17,7 +17,7 @@ export interface TastytradeTokensOptions {
   clientSecret: string;
   refreshToken: string;
   /** A quote token renewed ahead of its expiry. */
-  onQuoteTokenRenewed(token: QuoteToken): void;
+  onQuoteTokenRenewed?(token: QuoteToken): void;
   /** A scheduled refresh failed for good (the refresh token was refused). */
   onRefreshRefused(error: MarketError): void;
 }
@@ -63,7 +63,7 @@ export class TastytradeTokens {
         this.counters.quoteTokens += 1;
         return token;
       },
-      onRenewed: options.onQuoteTokenRenewed,
+      ...(options.onQuoteTokenRenewed ? { onRenewed: options.onQuoteTokenRenewed } : {}),
       onRefused: options.onRefreshRefused,
     });
   }

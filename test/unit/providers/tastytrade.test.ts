@@ -102,7 +102,7 @@ describe('tastytrade provider (fake REST + fake DXLink)', function () {
     assert.equal(rest.quoteTokenRequests, 2, 'the quote token was renewed before its expiry (54 of 60 minutes)');
     assert.ok(!user.statuses.some((st) => st.state === 'reconnecting' || st.state === 'error'));
 
-    // The first quote token has expired by now; a drop makes the library reconnect with the renewed one.
+    // The first quote token has expired by now; a drop makes the stream reconnect with the renewed one.
     dxlink.dropAll();
     await waitFor(() => dxlink.connections === 2 && s.status.state === 'connected' && dxlink.subscriptions().length === 3, 'reconnected', 8000);
     assert.equal(dxlink.authRejections, 0, 'the renewed token was used');
@@ -191,7 +191,7 @@ describe('tastytrade provider (fake REST + fake DXLink)', function () {
     assert.equal((user.events[1] as { bid: number }).bid, 1.7);
 
     dxlink.stallAll();
-    // The library's dead-peer check (the server's keepaliveTimeout, 1 s here) reconnects on its own.
+    // The dead-peer check (the server's keepaliveTimeout, 1 s here) reconnects on real time, without a tick.
     await waitFor(() => user.statuses.some((st) => st.state === 'reconnecting'), 'reconnecting', 5000);
     await waitFor(() => dxlink.connections === 2 && s.status.state === 'connected' && dxlink.subscriptions().length === 1, 'reconnected', 8000);
     assert.deepEqual(dxlink.subscriptions(), ['Quote:SPY']);
