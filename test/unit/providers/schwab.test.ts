@@ -13,7 +13,7 @@ import { SecretWatch } from '../../fakes/secret-watch';
 import { sampleLine } from '../../fakes/samples';
 import { fakeClock } from '../../helpers/fake-clock';
 import { waitFor } from '../../helpers/wait';
-import { recordingUser, type RecordingUser } from './provider-harness';
+import { recordingUser, tickSeconds, type RecordingUser } from './provider-harness';
 
 const OCC = 'GOOG  240517C00070000';
 const MINUTE = 60_000;
@@ -189,15 +189,9 @@ describe('schwab provider (fake REST + fake streamer)', function () {
     const { s, user } = await setUp({}, { refreshToken: freshToken('schwab-wrong-refresh') });
     s.subscribe('u1', [{ channel: 'quote', symbol: 'SPY' }]);
     await waitFor(() => fake.tokenRequests === 1 && s.status.state === 'error', 'the first refusal');
-    const tick = async (seconds: number): Promise<void> => {
-      for (let i = 0; i < seconds; i += 1) {
-        await time.tickAsync(1_000);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    };
-    await tick(59);
+    await tickSeconds(time, 59);
     assert.equal(fake.tokenRequests, 2, 'one retry in the first 60 s, at the 30 s cap');
-    await tick(1);
+    await tickSeconds(time, 1);
     await waitFor(() => fake.tokenRequests === 3, 'still retrying, every 30 s');
     const status = user.statuses.at(-1)!;
     assert.equal(status.state, 'error');

@@ -13,7 +13,7 @@ import { SecretWatch } from '../../fakes/secret-watch';
 import { sampleLine } from '../../fakes/samples';
 import { fakeClock } from '../../helpers/fake-clock';
 import { waitFor } from '../../helpers/wait';
-import { recordingUser } from './provider-harness';
+import { recordingUser, tickSeconds } from './provider-harness';
 
 const OCC = 'AAPL  250117C00150000';
 const STREAMER = '.AAPL250117C150';
@@ -141,15 +141,9 @@ describe('tastytrade provider (fake REST + fake DXLink)', function () {
     rest.refuseGrant = 'Grant revoked by the user';
     s.subscribe('u1', [{ channel: 'quote', symbol: 'SPY' }]);
     await waitFor(() => rest.tokenRequests === 1 && s.status.state === 'error', 'the first refusal');
-    const tick = async (seconds: number): Promise<void> => {
-      for (let i = 0; i < seconds; i += 1) {
-        await time.tickAsync(1_000);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    };
-    await tick(59);
+    await tickSeconds(time, 59);
     assert.equal(rest.tokenRequests, 2, 'one retry in the first 60 s, at the 30 s cap');
-    await tick(1);
+    await tickSeconds(time, 1);
     await waitFor(() => rest.tokenRequests === 3, 'still retrying, every 30 s');
     const status = user.statuses.at(-1)!;
     assert.equal(status.state, 'error');
