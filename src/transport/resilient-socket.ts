@@ -31,6 +31,12 @@ export interface ResilientSocketOptions {
    */
   onOpen?: (socket: ResilientSocket) => void | Promise<void>;
   onMessage: (data: WebSocket.RawData, isBinary: boolean) => void;
+  /**
+   * The socket closed (not by us): the provider may say what that means, e.g. a server that
+   * refuses credentials only by closing. `failure` is what the socket reported before closing.
+   * The error returned, if any, replaces it in the status.
+   */
+  onClose?: (info: { code: number; reason: string; wasReady: boolean; failure: MarketError | null }) => MarketError | undefined;
   /** Called for every state change. */
   onState: (change: ConnectionChange) => void;
   /** No frame for this long → reconnect. 0 disables the watchdog. */
@@ -40,6 +46,8 @@ export interface ResilientSocketOptions {
   /** Abort an attempt whose open + handshake takes longer than this. */
   connectTimeoutMs?: number;
   backoff?: Partial<BackoffPolicy>;
+  /** At least this long before retrying after `failure` (e.g. refused credentials on hold); undefined = the backoff alone. */
+  holdAfter?: (failure: MarketError) => number | undefined;
   clock?: Clock;
   random?: () => number;
   log?: Logger;
@@ -209,7 +217,9 @@ export class ResilientSocket {
       this.ready = false;
       this.clearConnectionTimers();
       if (this.closing) return;
-      const reason = reasonBuffer.toString() || (this.lastFailure ? this.lastFailure.message : `closed with code ${code}`);
+      const named = this.options.onClose?.({ code, reason: reasonBuffer.toString(), wasReady, failure: this.lastFailure });
+      if (named) this.lastFailure = named;
+      const reason = (named ? '' : reasonBuffer.toString()) || (this.lastFailure ? this.lastFailure.message : `closed with code ${code}`);
       this.log.info(`${this.options.label}: socket closed (${code}${reasonBuffer.length ? ` ${reasonBuffer.toString()}` : ''})`);
       this.scheduleReconnect(wasReady ? `connection lost: ${reason}` : reason);
     });
@@ -265,9 +275,10 @@ export class ResilientSocket {
 
   private scheduleReconnect(reason: string): void {
     if (this.closing || this.retryTimer !== null) return;
-    const retryInMs = this.backoff.next();
-    const attempt = this.backoff.attempt;
     const failure = this.lastFailure;
+    const backoffMs = this.backoff.next();
+    const retryInMs = Math.max(backoffMs, (failure && this.options.holdAfter?.(failure)) ?? 0);
+    const attempt = this.backoff.attempt;
     if (failure && (failure.code === 'AUTH' || failure.code === 'CONFIG')) {
       this.options.onState({ state: 'error', detail: failure.message, attempt, retryInMs, error: failure });
     } else {

@@ -16,7 +16,7 @@ import { createBinanceProvider } from '../../src/providers/binance';
 import { createCoinbaseProvider } from '../../src/providers/coinbase';
 import { createKrakenProvider } from '../../src/providers/kraken';
 import { schwabProvider } from '../../src/providers/schwab';
-import { dxfeedProvider } from '../../src/providers/dxfeed';
+import { createDxfeedProvider } from '../../src/providers/dxfeed';
 import type { ProviderSettings } from '../../src/model/provider';
 import { EVENT_CHANNEL } from '../../src/model/events';
 import { FakeBinance } from '../fakes/binance/server';
@@ -323,13 +323,13 @@ async function openSchwab(): Promise<Venue> {
 }
 
 async function openDxfeed(options: VenueOptions): Promise<Venue> {
-  // DXLink's stale window is the keepaliveTimeout the server announces in SETUP; the client library owns it.
+  // DXLink's stale window is the keepaliveTimeout the server announces in SETUP.
   const keepaliveTimeoutS = Math.max(1, Math.round((options.staleAfterMs ?? 60_000) / 1000));
   const fake = await FakeDxlinkServer.start({ requireAuth: true, keepaliveTimeoutS, keepaliveIntervalMs: 200 });
   const token = freshToken('dxfeed-token');
   fake.tokens.set(token, Date.now() + 3_600_000);
   const symbols = ['AAPL', 'IBM', 'MSFT'];
-  const session = new FeedSession(dxfeedProvider, settings('dxfeed', { endpoint: fake.url, credentials: { token } }));
+  const session = new FeedSession(createDxfeedProvider({ backoff: BACKOFF }), settings('dxfeed', { endpoint: fake.url, credentials: { token } }));
   const channels: Channel[] = ['quote', 'trade', 'summary'];
   const node = streamNode(session, 'n1', { symbols, channels });
   let step = 0;

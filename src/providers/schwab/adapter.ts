@@ -8,10 +8,12 @@ import type { Channel } from '../../model/events';
 import { MarketError } from '../../model/errors';
 import { parseOccSymbol } from '../../model/occ';
 import { ResilientSocket } from '../../transport/resilient-socket';
+import { CredentialsRefused } from '../shared/oauth-refresh';
 import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../../model/provider';
 import { SCHWAB_FIELDS, SCHWAB_SERVICES, SchwabDecoder, type SchwabService } from './decode';
 import type { StreamerInfo } from './rest';
-import { SchwabTokens } from './tokens';
+import { SchwabTokens } from './auth';
+import { STALE_AFTER_MS } from './limits';
 
 export interface SchwabAdapterOptions {
   restBase: string;
@@ -34,8 +36,6 @@ interface ResponseItem {
   content?: { code?: number; msg?: string };
 }
 
-/** Heartbeat cadence is undocumented (§2); a minute of silence is well past any seen. */
-const STALE_AFTER_MS = 60_000;
 /** Codes after which Schwab closes the socket (§3.1). */
 const CLOSING_CODES = new Set([3, 12, 30]);
 
@@ -73,6 +73,8 @@ export class SchwabAdapter implements ProviderAdapter {
       clock: context.clock,
       log: context.log,
       staleAfterMs: STALE_AFTER_MS,
+      // A refused refresh token is not asked again before its hold is over (shared/oauth-refresh.ts).
+      holdAfter: (failure) => (failure instanceof CredentialsRefused ? failure.retryInMs(context.clock.now()) : undefined),
       target: async () => {
         this.streamer = await this.tokens.streamerInfo();
         return { url: context.settings.endpoint || this.streamer.streamerSocketUrl };

@@ -2,7 +2,7 @@
  * A local DXLink server written from docs/protocols/dxlink-tastytrade.md (§3, §6, §10),
  * not from our adapter: SETUP, AUTH/AUTH_STATE (the "auth required" notice, then the verdict),
  * CHANNEL_REQUEST/OPENED/CANCEL/CLOSED, FEED_SETUP → FEED_CONFIG, FEED_SUBSCRIPTION
- * add/remove/reset, FEED_DATA in COMPACT (one event type per frame, as the JS library needs)
+ * add/remove/reset, FEED_DATA in COMPACT (one event type per frame)
  * or FULL, KEEPALIVE both ways and ERROR TIMEOUT for a silent client.
  *
  * Faults: reject or expire tokens, drop sockets, stall (send nothing), switch a channel's

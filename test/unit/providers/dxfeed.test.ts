@@ -1,9 +1,9 @@
 /** The dxfeed provider (any DXLink endpoint, optional token) against the fake DXLink server. */
 import assert from 'node:assert/strict';
 import { FeedSession } from '../../../src/session/feed-session';
-import { dxfeedProvider, DXFEED_DEMO_ENDPOINT } from '../../../src/providers/dxfeed';
+import { dxfeedProvider } from '../../../src/providers/dxfeed';
+import { DXFEED_DEMO_ENDPOINT } from '../../../src/providers/dxfeed/settings';
 import type { ProviderSettings } from '../../../src/model/provider';
-import { webSocketClassForLibrary } from '../../../src/providers/shared/dxlink/websocket-client';
 import { FakeDxlinkServer } from '../../fakes/dxlink/server';
 import { freshToken } from '../../fakes/http-json';
 import { SecretWatch } from '../../fakes/secret-watch';
@@ -97,7 +97,7 @@ describe('dxfeed provider (fake DXLink)', function () {
     await waitFor(() => s.status.state === 'connected' && server.subscriptions().length === 1, 'connected again', 10_000);
   });
 
-  it('reports a silent server as stale (the library reconnects after its keepalive timeout), a dropped socket as reconnecting only', async () => {
+  it('reports a silent server as stale (reconnected after the keepalive timeout it announced), a dropped socket as reconnecting only', async () => {
     dxlink = await FakeDxlinkServer.start({ requireAuth: false, keepaliveTimeoutS: 1, keepaliveIntervalMs: 200 });
     const server = dxlink;
     const { s, user } = open(server);
@@ -112,7 +112,7 @@ describe('dxfeed provider (fake DXLink)', function () {
     assert.match(user.statuses.find((st) => st.state === 'stale')!.detail, /no data within the keepalive timeout/);
   });
 
-  it('gives the library a WebSocket of its own: the process-wide global stays as it was', async () => {
+  it('opens its socket with ws, not a global: the process-wide WebSocket stays as it was', async () => {
     const before = (globalThis as { WebSocket?: unknown }).WebSocket;
     dxlink = await FakeDxlinkServer.start({ requireAuth: false });
     const { s } = open(dxlink);
@@ -121,7 +121,6 @@ describe('dxfeed provider (fake DXLink)', function () {
     assert.equal((globalThis as { WebSocket?: unknown }).WebSocket, before);
     const major = Number(process.versions.node.split('.')[0]);
     if (major < 22) assert.equal(typeof before, 'undefined', 'Node 20 has no global WebSocket, and we add none');
-    assert.equal(typeof webSocketClassForLibrary(), 'function');
   });
 
   it('validates its settings and defaults to the public demo endpoint', () => {

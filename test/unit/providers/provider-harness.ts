@@ -37,3 +37,11 @@ export function recordingUser(id: string, watch: SecretWatch): RecordingUser {
   };
   return recorded;
 }
+
+/** Moves fake time on one second at a time, letting real I/O (the fakes' HTTP) run in between. */
+export async function tickSeconds(time: { tickAsync(ms: number): Promise<number> }, seconds: number): Promise<void> {
+  for (let i = 0; i < seconds; i += 1) {
+    await time.tickAsync(1_000);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

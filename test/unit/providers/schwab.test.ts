@@ -13,7 +13,7 @@ import { SecretWatch } from '../../fakes/secret-watch';
 import { sampleLine } from '../../fakes/samples';
 import { fakeClock } from '../../helpers/fake-clock';
 import { waitFor } from '../../helpers/wait';
-import { recordingUser, type RecordingUser } from './provider-harness';
+import { recordingUser, tickSeconds, type RecordingUser } from './provider-harness';
 
 const OCC = 'GOOG  240517C00070000';
 const MINUTE = 60_000;
@@ -182,6 +182,21 @@ describe('schwab provider (fake REST + fake streamer)', function () {
     s.subscribe('u1', [{ channel: 'quote', symbol: 'SPY' }]);
     await waitFor(() => s.status.state === 'error', 'red');
     assert.equal(user.errors[0]!.reason?.startsWith('refresh_token_authentication_error'), true);
+    assert.equal(fake.connections, 0);
+  });
+
+  it('asks for a token at most twice in the first minute after a refused refresh token, and says why and when the next try comes', async () => {
+    const { s, user } = await setUp({}, { refreshToken: freshToken('schwab-wrong-refresh') });
+    s.subscribe('u1', [{ channel: 'quote', symbol: 'SPY' }]);
+    await waitFor(() => fake.tokenRequests === 1 && s.status.state === 'error', 'the first refusal');
+    await tickSeconds(time, 59);
+    assert.equal(fake.tokenRequests, 2, 'one retry in the first 60 s, at the 30 s cap');
+    await tickSeconds(time, 1);
+    await waitFor(() => fake.tokenRequests === 3, 'still retrying, every 30 s');
+    const status = user.statuses.at(-1)!;
+    assert.equal(status.state, 'error');
+    assert.match(status.detail, /Schwab refused the refresh token \(refresh_token_authentication_error.*next try in 30 s/);
+    assert.equal(status.retryInMs, 30_000);
     assert.equal(fake.connections, 0);
   });
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { FeedDataDecoder, type FeedConfigMessage } from '../../../src/providers/shared/dxlink/feed-data';
-import { defaultSymbolRef, normalizeDxRecord } from '../../../src/providers/shared/dxlink/normalize';
+import { defaultSymbolRef, normalizeDxRecord } from '../../../src/providers/shared/dxlink/decode';
 import { canonicalDxlinkSymbol, parseCandleSymbol, toDxlinkSymbol, toStreamerOptionSymbol } from '../../../src/providers/shared/dxlink/symbols';
 import type { MarketEvent } from '../../../src/model/events';
 import { sampleLine } from '../../fakes/samples';

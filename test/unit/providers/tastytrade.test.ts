@@ -13,7 +13,7 @@ import { SecretWatch } from '../../fakes/secret-watch';
 import { sampleLine } from '../../fakes/samples';
 import { fakeClock } from '../../helpers/fake-clock';
 import { waitFor } from '../../helpers/wait';
-import { recordingUser } from './provider-harness';
+import { recordingUser, tickSeconds } from './provider-harness';
 
 const OCC = 'AAPL  250117C00150000';
 const STREAMER = '.AAPL250117C150';
@@ -102,7 +102,7 @@ describe('tastytrade provider (fake REST + fake DXLink)', function () {
     assert.equal(rest.quoteTokenRequests, 2, 'the quote token was renewed before its expiry (54 of 60 minutes)');
     assert.ok(!user.statuses.some((st) => st.state === 'reconnecting' || st.state === 'error'));
 
-    // The first quote token has expired by now; a drop makes the library reconnect with the renewed one.
+    // The first quote token has expired by now; a drop makes the stream reconnect with the renewed one.
     dxlink.dropAll();
     await waitFor(() => dxlink.connections === 2 && s.status.state === 'connected' && dxlink.subscriptions().length === 3, 'reconnected', 8000);
     assert.equal(dxlink.authRejections, 0, 'the renewed token was used');
@@ -112,7 +112,7 @@ describe('tastytrade provider (fake REST + fake DXLink)', function () {
     assert.deepEqual(user.statuses.map((st) => st.state).slice(-2), ['reconnecting', 'connected']);
   });
 
-  it('shows a refused refresh token as a red error with tastytrade\'s reason, and backs its retries off to the 30 s cap', async () => {
+  it('shows a refused refresh token as a red error with tastytrade\'s reason, and waits the 30 s cap before every retry', async () => {
     const { session: s, user } = await setUp();
     rest.refuseGrant = 'Grant revoked by the user';
     s.subscribe('u1', [{ channel: 'quote', symbol: 'SPY' }]);
@@ -127,15 +127,28 @@ describe('tastytrade provider (fake REST + fake DXLink)', function () {
       assert.equal(rest.tokenRequests, attempt, 'no attempt before the delay is over');
       await time.tickAsync(1);
     }
-    delays.forEach((delay, i) => {
-      const base = Math.min(30_000, 500 * 2 ** i);
-      assert.ok(delay >= base / 2 && delay <= base, `attempt ${i + 1}: ${delay} ms within [${base / 2}, ${base}]`);
-    });
-    assert.ok(delays.slice(-3).every((d) => d >= 15_000), 'at the cap');
+    // Issue 17 item 2: a refusal is not a network blip, so no retry comes sooner than the cap.
+    delays.forEach((delay, i) => assert.ok(delay >= 30_000, `attempt ${i + 1}: ${delay} ms, at least the 30 s cap`));
     const error = user.errors.at(-1)!;
     assert.equal(error.code, 'AUTH');
     assert.equal(error.reason, 'invalid_grant: Grant revoked by the user');
     assert.match(error.message, /tastytrade refused the OAuth token request \(invalid_grant: Grant revoked by the user\)/);
+    assert.equal(dxlink.connections, 0);
+  });
+
+  it('asks for a token at most twice in the first minute after a refusal, and says why and when the next try comes', async () => {
+    const { session: s, user } = await setUp();
+    rest.refuseGrant = 'Grant revoked by the user';
+    s.subscribe('u1', [{ channel: 'quote', symbol: 'SPY' }]);
+    await waitFor(() => rest.tokenRequests === 1 && s.status.state === 'error', 'the first refusal');
+    await tickSeconds(time, 59);
+    assert.equal(rest.tokenRequests, 2, 'one retry in the first 60 s, at the 30 s cap');
+    await tickSeconds(time, 1);
+    await waitFor(() => rest.tokenRequests === 3, 'still retrying, every 30 s');
+    const status = user.statuses.at(-1)!;
+    assert.equal(status.state, 'error');
+    assert.match(status.detail, /invalid_grant: Grant revoked by the user.*next try in 30 s/);
+    assert.equal(status.retryInMs, 30_000);
     assert.equal(dxlink.connections, 0);
   });
 
@@ -172,7 +185,7 @@ describe('tastytrade provider (fake REST + fake DXLink)', function () {
     assert.equal((user.events[1] as { bid: number }).bid, 1.7);
 
     dxlink.stallAll();
-    // The library's dead-peer check (the server's keepaliveTimeout, 1 s here) reconnects on its own.
+    // The dead-peer check (the server's keepaliveTimeout, 1 s here) reconnects on real time, without a tick.
     await waitFor(() => user.statuses.some((st) => st.state === 'reconnecting'), 'reconnecting', 5000);
     await waitFor(() => dxlink.connections === 2 && s.status.state === 'connected' && dxlink.subscriptions().length === 1, 'reconnected', 8000);
     assert.deepEqual(dxlink.subscriptions(), ['Quote:SPY']);

@@ -1,39 +1,29 @@
 /**
- * One DXLink connection with one FEED channel, shared by the tastytrade and dxfeed adapters.
+ * One DXLink connection with one FEED channel, shared by the tastytrade and dxfeed adapters
+ * (docs/protocols/dxlink-tastytrade.md §3, §6), on our ResilientSocket: one reconnect loop, one
+ * parse per frame. Per connection: SETUP and AUTH, wait for AUTHORIZED, request the FEED channel,
+ * then FEED_SETUP and every subscription (`reset: true`). The server's announced keepaliveTimeout
+ * is the stale window; we send KEEPALIVE when we have been quiet. A refused token is an AUTH error:
+ * the token is forgotten, a fresh one is fetched and the connection retried after backoff.
  *
- * @dxfeed/dxlink-api owns the socket: SETUP, AUTH, keepalives, dead-peer timeout, reconnect
- * (1 s × attempt) and re-requesting the channel after a reconnect. Its connection, auth and error
- * listeners are mapped to our states here. We step in only where the library stops trying: it
- * gives up for good when the server refuses the token (or closes an unauthorized socket), and
- * then we fetch a fresh token and connect again after our capped backoff.
- *
- * The FEED channel's messages are handled here rather than by the library's DXLinkFeed, which
- * decodes only the first COMPACT pair of a frame and trusts FEED_CONFIG's format (docs/protocols/dxlink-tastytrade.md
- * §7 item 7, §9).
+ * Wire timing (keepalive, stale window, reconnects of a socket) runs on real time, as the
+ * server's does; fetching URL and token before the first connection runs on the session clock,
+ * like every other token request.
  */
-import {
-  DXLinkAuthState,
-  DXLinkChannelState,
-  DXLinkConnectionState,
-  DXLinkLogLevel,
-  type DXLinkChannel,
-  type DXLinkChannelMessage,
-  type DXLinkError,
-  type DXLinkWebSocketClient,
-} from '@dxfeed/dxlink-api';
+import type WebSocket from 'ws';
 import { parseOccSymbol } from '../../../model/occ';
 import { MarketError, redactUrl } from '../../../model/errors';
 import { Backoff } from '../../../transport/backoff';
+import { systemClock } from '../../../transport/clock';
+import { CredentialsRefused } from '../oauth-refresh';
 import type { TimerHandle } from '../../../model/clock';
-import { asMarketError } from '../../../transport/resilient-socket';
-import type { AdapterContext, UpstreamSubscription } from '../../../model/provider';
+import type { ConnectionChange } from '../../../model/connection';
+import { ResilientSocket, asMarketError } from '../../../transport/resilient-socket';
+import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../../../model/provider';
 import { FeedDataDecoder, REQUESTED_FIELDS, type FeedConfigMessage } from './feed-data';
-import { defaultSymbolRef, normalizeDxRecord, type SymbolRef } from './normalize';
+import { defaultSymbolRef, normalizeDxRecord, parseDxlinkFrame, type DxlinkMessage, type SymbolRef } from './decode';
 import { candleSymbol, intervalMs, toDxlinkSymbol } from './symbols';
-import { createDxlinkClient } from './websocket-client';
-
-/** Reconnects left to the library: its delays (1 s, 2 s, …) stay within our 30 s cap up to here. */
-const LIBRARY_RECONNECT_ATTEMPTS = 30;
+import { type DxlinkTuning, AGGREGATION_PERIOD_S, AUTH_ANSWER_MS, CHANNEL_REOPEN_MS, KEEPALIVE_SEND_MS, OUR_KEEPALIVE_TIMEOUT_S, SUBSCRIPTION_CHUNK } from './limits';
 
 export interface DxlinkAccess {
   url: string;
@@ -48,11 +38,12 @@ export interface DxlinkStreamOptions {
   /** Provider id, for events, logs and errors. */
   provider: string;
   context: AdapterContext;
-  /** URL and token for a connection we open: the first one, and after the library gave up. */
+  /** URL and token, asked before every connection attempt (a cached token comes back at once). */
   access(): Promise<DxlinkAccess>;
   /** The server refused the token: forget it so that access() fetches a new one. */
   onTokenRejected?(): void;
   tradeEvent: TradeEventType;
+  tuning?: DxlinkTuning;
 }
 
 interface DxSubscription {
@@ -61,54 +52,59 @@ interface DxSubscription {
   fromTime?: number;
 }
 
-/** Seconds; the value tastytrade's own example asks for. */
-const AGGREGATION_PERIOD_S = 0.1;
-/** Subscriptions per FEED_SUBSCRIPTION frame: well under the server's frame limit (close 1009, §6). */
-const SUBSCRIPTION_CHUNK = 100;
-/** How long the server may take to answer AUTH before we count the token as refused. */
-const AUTH_ANSWER_MS = 15_000;
-const CHANNEL_REOPEN_MS = 1_000;
+/** What one connection has seen of the handshake (§3.1). */
+interface Handshake {
+  token: string | undefined;
+  serverSetup: boolean;
+  authorized: boolean;
+  authStates: number;
+  /** The last ERROR the server sent on this connection ("TYPE: message"), or ''. */
+  problem: string;
+  settle: { resolve(): void; reject(error: MarketError): void } | null;
+}
 
 export class DxlinkStream {
   private readonly options: DxlinkStreamOptions;
   private readonly context: AdapterContext;
-  private readonly backoff: Backoff;
+  private readonly provider: string;
+  /** Retries of the first access() (the session clock; a socket retries on its own). */
+  private readonly accessBackoff = new Backoff();
   private readonly decoder = new FeedDataDecoder();
   private readonly held = new Map<string, UpstreamSubscription>();
   /** DXLink symbol (streamer or candle symbol) → our symbol and interval. */
   private readonly symbolRefs = new Map<string, SymbolRef>();
-  private client: DXLinkWebSocketClient | null = null;
-  private channel: DXLinkChannel | null = null;
-  /** A renewed token, handed to the library when it next (re)connects. */
-  private pendingToken: string | undefined;
-  private tokenInUse = false;
-  private stopped = true;
-  private disconnecting = false;
-  private everConnected = false;
-  private authStatesThisAttempt = 0;
-  /** AUTH went out on this attempt's socket (so a give-up after it is about the token, not the network). */
-  private authSentThisAttempt = false;
-  private libraryAttempts = 0;
-  /** Attempts in a row whose socket closed without a reason after AUTH went out. */
+  private socket: ResilientSocket | null = null;
+  /** The access the first connection was opened with; later ones ask access() again. */
+  private firstAccess: DxlinkAccess | null = null;
+  private url = '';
+  private handshake: Handshake | null = null;
+  /** The server's keepaliveTimeout (SETUP), our stale window. */
+  private staleAfterMs = OUR_KEEPALIVE_TIMEOUT_S * 1000;
+  /** The FEED channel id on this connection, once requested; odd numbers (§3.2). */
+  private channel: number | null = null;
+  private channelOpen = false;
+  private nextChannelId = 1;
+  /** Connections in a row cut without a word after AUTH went out (§3.1 auth vs network). */
   private silentAuthCloses = 0;
-  private lastProblem = '';
-  private retryTimer: TimerHandle = null;
+  private lastSentAt = 0;
+  private stopped = true;
+  private accessTimer: TimerHandle = null;
   private authTimer: TimerHandle = null;
-  private stableTimer: TimerHandle = null;
+  private keepaliveTimer: TimerHandle = null;
   private reopenTimer: TimerHandle = null;
-  private readonly counters = { connections: 0, libraryReconnects: 0, authRejections: 0, subscriptionFrames: 0, dataFrames: 0, malformed: 0 };
+  private readonly counters = { connections: 0, authRejections: 0, subscriptionFrames: 0, dataFrames: 0, malformed: 0 };
 
   constructor(options: DxlinkStreamOptions) {
     this.options = options;
     this.context = options.context;
-    this.backoff = new Backoff();
+    this.provider = options.provider;
   }
 
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
     this.context.setState({ state: 'connecting', detail: 'connecting' });
-    void this.open();
+    void this.fetchFirstAccess();
   }
 
   subscribe(subscriptions: readonly UpstreamSubscription[]): void {
@@ -117,7 +113,7 @@ export class DxlinkStream {
       this.held.set(sub.key, sub);
       added.push(...this.dxSubscriptionsOf(sub));
     }
-    if (this.channelReady()) this.sendSubscriptions({ add: added });
+    if (this.channelOpen) this.sendSubscriptions({ add: added });
   }
 
   unsubscribe(subscriptions: readonly UpstreamSubscription[]): void {
@@ -126,29 +122,18 @@ export class DxlinkStream {
       if (!this.held.delete(sub.key)) continue;
       removed.push(...this.dxSubscriptionsOf(sub).map(({ type, symbol }) => ({ type, symbol })));
     }
-    if (this.channelReady()) this.sendSubscriptions({ remove: removed });
-  }
-
-  /** A renewed token: used from the next connection on; the live one stays as it is. */
-  renewToken(token: string): void {
-    this.pendingToken = token;
-    if (this.client && this.client.getConnectionState() !== DXLinkConnectionState.CONNECTED) this.applyPendingToken();
+    if (this.channelOpen) this.sendSubscriptions({ remove: removed });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const name of ['retryTimer', 'authTimer', 'stableTimer', 'reopenTimer'] as const) this.clearTimer(name);
-    const client = this.client;
-    this.client = null;
-    // No CHANNEL_CANCEL: closing the connection ends the channel, and the library re-arms its
-    // KEEPALIVE timer on every send, even on a closed connection (it would then run forever).
-    this.channel = null;
-    if (client) {
-      client.removeConnectionStateChangeListener(this.onConnectionState);
-      client.removeAuthStateChangeListener(this.onAuthState);
-      client.removeErrorListener(this.onError);
-      client.close();
-    }
+    this.context.clock.clearTimeout(this.accessTimer);
+    this.accessTimer = null;
+    this.endConnection();
+    const socket = this.socket;
+    this.socket = null;
+    // No CHANNEL_CANCEL: closing the connection ends the channel.
+    if (socket) await socket.close();
     this.context.setState({ state: 'closed', detail: 'closed' });
   }
 
@@ -156,219 +141,291 @@ export class DxlinkStream {
     return { ...this.counters, activeSubscriptions: this.held.size };
   }
 
-  /** Connects with a fresh URL and token. */
-  private async open(): Promise<void> {
+  /** URL and token for the first connection, retried on the session clock until there is one. */
+  private async fetchFirstAccess(): Promise<void> {
     let access: DxlinkAccess;
     try {
       access = await this.options.access();
     } catch (err) {
-      this.retryLater(asMarketError(err, this.options.provider));
+      this.retryFirstAccess(asMarketError(err, this.provider));
       return;
     }
     if (this.stopped) return;
-    const client = this.ensureClient();
-    this.tokenInUse = access.token !== undefined;
-    if (access.token !== undefined) client.setAuthToken(access.token);
-    this.pendingToken = undefined;
-    this.authStatesThisAttempt = 0;
-    this.authSentThisAttempt = false;
-    this.counters.connections += 1;
-    this.context.log.debug(`${this.options.provider}: connecting to ${redactUrl(access.url)}`);
-    try {
-      client.connect(access.url);
-    } catch (err) {
-      // The library keeps a connector for a URL it could not open; forget it so the retry opens anew.
-      this.disconnect();
-      this.retryLater(new MarketError('CONFIG', `${this.options.provider}: cannot open ${redactUrl(access.url)}: ${err instanceof Error ? err.message : String(err)}`, { provider: this.options.provider }));
-      return;
-    }
-    if (!this.channel) this.openChannel(client);
+    this.firstAccess = access;
+    this.socket = this.createSocket();
+    this.socket.start();
   }
 
-  private ensureClient(): DXLinkWebSocketClient {
-    if (this.client) return this.client;
-    // The library retries a dropped connection by itself, waiting 1 s × the attempt number and
-    // without end. After 30 attempts (the 30 s cap of our backoff) it gives up and reports
-    // NOT_CONNECTED; from there our capped backoff with jitter takes over (retryLater).
-    const client = createDxlinkClient({ logLevel: DXLinkLogLevel.ERROR, maxReconnectAttempts: LIBRARY_RECONNECT_ATTEMPTS }, (reason) => this.malformed(reason));
-    client.addConnectionStateChangeListener(this.onConnectionState);
-    client.addAuthStateChangeListener(this.onAuthState);
-    client.addErrorListener(this.onError);
-    this.client = client;
-    return client;
-  }
-
-  private openChannel(client: DXLinkWebSocketClient): void {
-    const channel = client.openChannel('FEED', { contract: 'AUTO' });
-    channel.addStateChangeListener((state) => this.onChannelState(channel, state));
-    channel.addMessageListener((message) => this.onChannelMessage(channel, message));
-    channel.addErrorListener((error) => this.context.log.warn(`${this.options.provider}: FEED channel error ${error.type}: ${error.message}`));
-    this.channel = channel;
-  }
-
-  private readonly onConnectionState = (state: DXLinkConnectionState, prev: DXLinkConnectionState): void => {
-    if (this.stopped || this.disconnecting) return;
-    if (state === DXLinkConnectionState.CONNECTING) {
-      this.applyPendingToken();
-      this.authStatesThisAttempt = 0;
-      this.authSentThisAttempt = false;
-      if (prev === DXLinkConnectionState.CONNECTED) {
-        this.clearTimer('stableTimer');
-        this.counters.libraryReconnects += 1;
-        // A closed socket reports an error first; a reconnect with none since CONNECTED is the
-        // library's keepalive timeout: the feed went silent. Say so, as the other providers do.
-        if (this.lastProblem === '') {
-          this.lastProblem = 'no data within the keepalive timeout the server announced';
-          this.context.setState({ state: 'stale', detail: this.lastProblem });
-        }
-        this.reportLibraryRetry();
-      }
-    } else if (state === DXLinkConnectionState.CONNECTED) {
-      this.clearTimer('authTimer');
-      this.libraryAttempts = 0;
-      this.silentAuthCloses = 0;
-      this.lastProblem = '';
-      this.everConnected = true;
-      this.context.setState({ state: 'connected', detail: 'connected' });
-      this.stableTimer = this.context.clock.setTimeout(() => {
-        this.stableTimer = null;
-        this.backoff.reset();
-      }, this.backoff.resetAfterMs);
-    } else if (state === DXLinkConnectionState.NOT_CONNECTED) {
-      // The library stopped trying: it does so when a socket closes while unauthorized, which
-      // includes a first connection that never opened (its auth state starts UNAUTHORIZED).
-      this.clearTimer('authTimer');
-      const unanswered = this.tokenInUse && this.authSentThisAttempt && this.client?.getAuthState() !== DXLinkAuthState.AUTHORIZED;
-      // A socket cut without a word after AUTH went out is what a network drop looks like, and also
-      // a server that closes on a bad token without saying so: once counts as the network, twice in a row as a refusal.
-      const silent = /^(UNKNOWN: )?$/.test(this.lastProblem);
-      this.silentAuthCloses = unanswered && silent ? this.silentAuthCloses + 1 : 0;
-      const refused = unanswered && (!silent || this.silentAuthCloses >= 2);
-      this.retryLater(refused ? this.authError(silent ? 'the server closed the connection before authorizing' : this.lastProblem) : this.networkError(silent ? 'connection closed' : this.lastProblem));
-    }
-  };
-
-  private readonly onAuthState = (state: DXLinkAuthState, prev: DXLinkAuthState): void => {
-    if (this.stopped || this.disconnecting) return;
-    if (state === DXLinkAuthState.AUTHORIZING) {
-      this.authSentThisAttempt = true;
-      this.clearTimer('authTimer');
-      this.authTimer = this.context.clock.setTimeout(() => {
-        this.authTimer = null;
-        this.refuseToken(`no AUTH_STATE answer within ${AUTH_ANSWER_MS / 1000} s`);
-      }, AUTH_ANSWER_MS);
-      return;
-    }
-    if (state === DXLinkAuthState.AUTHORIZED) {
-      this.clearTimer('authTimer');
-      return;
-    }
-    // UNAUTHORIZED: the first one of a connection announces that auth is required (§3.1);
-    // another one, or one after AUTHORIZED, means the token was refused or revoked.
-    this.authStatesThisAttempt += 1;
-    if (this.tokenInUse && (prev === DXLinkAuthState.AUTHORIZED || this.authStatesThisAttempt >= 2)) {
-      this.refuseToken(this.lastProblem.startsWith('UNAUTHORIZED') ? this.lastProblem : 'AUTH_STATE UNAUTHORIZED');
-    }
-  };
-
-  private readonly onError = (error: DXLinkError): void => {
+  private retryFirstAccess(error: MarketError): void {
     if (this.stopped) return;
-    this.lastProblem = `${error.type}: ${error.message}`;
-    this.context.log.info(`${this.options.provider}: ${this.lastProblem}`);
-    if ((error.type === 'UNKNOWN' || error.type === 'TIMEOUT') && this.client?.getConnectionState() !== DXLinkConnectionState.NOT_CONNECTED) {
-      // Each failed attempt ends with one of these; the library then waits attempts × 1 s.
-      this.libraryAttempts += 1;
-      if (this.client?.getConnectionState() === DXLinkConnectionState.CONNECTING && this.everConnected) this.reportLibraryRetry();
-    }
-  };
-
-  private reportLibraryRetry(): void {
-    const attempt = Math.max(1, this.libraryAttempts);
-    this.context.setState({ state: 'reconnecting', detail: this.lastProblem || 'connection lost', attempt, retryInMs: attempt * 1_000 });
-  }
-
-  /** The token was refused (or revoked): drop this connection, get a new token, connect again after backoff. */
-  private refuseToken(reason: string): void {
-    this.counters.authRejections += 1;
-    this.options.onTokenRejected?.();
-    this.disconnect();
-    this.retryLater(this.authError(reason));
-  }
-
-  private disconnect(): void {
-    this.disconnecting = true;
-    try {
-      this.client?.disconnect();
-    } finally {
-      this.disconnecting = false;
-    }
-  }
-
-  private retryLater(error: MarketError): void {
-    if (this.stopped || this.retryTimer !== null) return;
-    this.clearTimer('stableTimer');
-    const retryInMs = this.backoff.next();
-    const attempt = this.backoff.attempt;
-    this.context.log.warn(`${this.options.provider}: ${error.message} (retry ${attempt} in ${retryInMs} ms)`);
+    const backoffMs = this.accessBackoff.next();
+    // Refused credentials are not asked again before their hold is over (shared/oauth-refresh.ts).
+    const retryInMs = error instanceof CredentialsRefused ? Math.max(backoffMs, error.retryInMs(this.context.clock.now())) : backoffMs;
+    const attempt = this.accessBackoff.attempt;
+    this.context.log.warn(`${this.provider}: ${error.message} (retry ${attempt} in ${retryInMs} ms)`);
     if (error.code === 'AUTH' || error.code === 'CONFIG') {
       this.context.setState({ state: 'error', detail: error.message, attempt, retryInMs, error });
     } else {
       this.context.setState({ state: 'reconnecting', detail: error.message, attempt, retryInMs });
     }
-    this.retryTimer = this.context.clock.setTimeout(() => {
-      this.retryTimer = null;
-      void this.open();
+    this.accessTimer = this.context.clock.setTimeout(() => {
+      this.accessTimer = null;
+      void this.fetchFirstAccess();
     }, retryInMs);
   }
 
+  private createSocket(): ResilientSocket {
+    const stream = this;
+    return new ResilientSocket({
+      label: this.provider,
+      clock: systemClock,
+      log: this.context.log,
+      ...(this.options.tuning?.backoff ? { backoff: this.options.tuning.backoff } : {}),
+      // Read at every open and by the watchdog: the window the server announced in SETUP.
+      get staleAfterMs() {
+        return stream.staleAfterMs;
+      },
+      // Longer than AUTH_ANSWER_MS, so that an unanswered AUTH is reported as a refusal.
+      connectTimeoutMs: AUTH_ANSWER_MS + 5_000,
+      holdAfter: (failure) => (failure instanceof CredentialsRefused ? failure.retryInMs(this.context.clock.now()) : undefined),
+      target: async () => {
+        const access = this.firstAccess ?? (await this.options.access());
+        this.firstAccess = null;
+        this.url = access.url;
+        this.handshake = { token: access.token, serverSetup: false, authorized: false, authStates: 0, problem: '', settle: null };
+        this.counters.connections += 1;
+        return { url: access.url };
+      },
+      onOpen: () => this.openHandshake(),
+      onMessage: (data, isBinary) => this.onFrame(data, isBinary),
+      onClose: (info) => this.onClose(info),
+      onState: (change) => this.onSocketState(change),
+    });
+  }
+
+  /** SETUP and AUTH at once (the server accepts AUTH before its own SETUP); resolves once authorized. */
+  private openHandshake(): Promise<void> {
+    const handshake = this.handshake;
+    if (!handshake) return Promise.reject(new MarketError('NETWORK', `${this.provider}: connection without a handshake`, { provider: this.provider }));
+    this.lastSentAt = systemClock.now();
+    this.send({ type: 'SETUP', channel: 0, version: '0.1-market-stream', keepaliveTimeout: OUR_KEEPALIVE_TIMEOUT_S, acceptKeepaliveTimeout: OUR_KEEPALIVE_TIMEOUT_S });
+    if (handshake.token !== undefined) this.send({ type: 'AUTH', channel: 0, token: handshake.token });
+    return new Promise<void>((resolve, reject) => {
+      handshake.settle = { resolve, reject };
+      this.authTimer = systemClock.setTimeout(() => {
+        this.authTimer = null;
+        const answer = handshake.token !== undefined ? `no AUTH_STATE answer within ${AUTH_ANSWER_MS / 1000} s` : null;
+        this.settleHandshake(answer ? this.authError(answer) : this.networkError(`no SETUP and AUTH_STATE within ${AUTH_ANSWER_MS / 1000} s`));
+      }, AUTH_ANSWER_MS);
+    });
+  }
+
+  private settleHandshake(error?: MarketError): void {
+    const handshake = this.handshake;
+    if (!handshake?.settle) return;
+    const { resolve, reject } = handshake.settle;
+    handshake.settle = null;
+    systemClock.clearTimeout(this.authTimer);
+    this.authTimer = null;
+    if (!error) {
+      resolve();
+      return;
+    }
+    if (error.code === 'AUTH') this.tokenRefused();
+    reject(error);
+  }
+
+  private tokenRefused(): void {
+    this.counters.authRejections += 1;
+    this.options.onTokenRejected?.();
+  }
+
+  private onFrame(data: WebSocket.RawData, isBinary: boolean): void {
+    if (this.stopped) return;
+    const parsed = parseDxlinkFrame(data, isBinary);
+    if ('problem' in parsed) {
+      this.malformed(parsed.problem);
+      return;
+    }
+    const message = parsed.message;
+    if (message.channel === 0) this.onConnectionMessage(message);
+    else if (message.channel === this.channel) this.onChannelMessage(message);
+  }
+
+  private onConnectionMessage(message: DxlinkMessage): void {
+    const handshake = this.handshake;
+    if (!handshake) return;
+    switch (message.type) {
+      case 'SETUP':
+        if (typeof message.keepaliveTimeout === 'number') this.staleAfterMs = message.keepaliveTimeout * 1000;
+        handshake.serverSetup = true;
+        if (handshake.authorized) this.settleHandshake();
+        return;
+      case 'AUTH_STATE':
+        this.onAuthState(handshake, message.state === 'AUTHORIZED');
+        return;
+      case 'ERROR':
+        handshake.problem = `${String(message.error)}: ${String(message.message)}`;
+        this.context.log.info(`${this.provider}: ${handshake.problem}`);
+        return;
+      default:
+        return; // KEEPALIVE: the frame itself kept the watchdog quiet.
+    }
+  }
+
+  /**
+   * The first AUTH_STATE is a notice (UNAUTHORIZED = auth required, §3.1); another UNAUTHORIZED,
+   * or one after AUTHORIZED, means the token was refused or revoked.
+   */
+  private onAuthState(handshake: Handshake, authorized: boolean): void {
+    handshake.authStates += 1;
+    if (authorized) {
+      handshake.authorized = true;
+      if (handshake.serverSetup) this.settleHandshake();
+      return;
+    }
+    const reason = handshake.problem.startsWith('UNAUTHORIZED') ? handshake.problem : 'AUTH_STATE UNAUTHORIZED';
+    if (handshake.authorized && handshake.settle === null) {
+      // Revoked on a live connection: reconnect with a fresh token.
+      handshake.authorized = false;
+      this.tokenRefused();
+      this.socket?.fail(this.authError(reason));
+    } else if (handshake.token === undefined) {
+      this.settleHandshake(this.authError('the server needs a token; set one in the provider config'));
+    } else if (handshake.authStates >= 2) {
+      this.settleHandshake(this.authError(reason));
+    }
+  }
+
+  /** A close we did not ask for: after AUTH and before an answer, it may be the server refusing the token. */
+  private onClose(info: { code: number; reason: string; wasReady: boolean; failure: MarketError | null }): MarketError | undefined {
+    const handshake = this.handshake;
+    this.endConnection();
+    if (!handshake) return undefined;
+    const settling = handshake.settle !== null;
+    handshake.settle = null;
+    systemClock.clearTimeout(this.authTimer);
+    this.authTimer = null;
+    if (info.wasReady) {
+      this.silentAuthCloses = 0;
+      return undefined;
+    }
+    if (!settling) {
+      // Never opened: say so, with the cause (refused, unknown host, HTTP status).
+      const cause = info.failure ? info.failure.message.replace(`${this.provider}: `, '') : `closed with code ${info.code}`;
+      return info.failure?.code === 'AUTH' ? info.failure : this.networkError(`Unable to connect to ${redactUrl(this.url)} (${cause})`);
+    }
+    const unanswered = handshake.token !== undefined && !handshake.authorized;
+    // A socket cut without a word after AUTH went out is what a network drop looks like, and also
+    // a server that closes on a bad token without saying so: once counts as the network, twice in a row as a refusal.
+    const words = info.reason || handshake.problem;
+    this.silentAuthCloses = unanswered && !words ? this.silentAuthCloses + 1 : 0;
+    if (unanswered && (words || this.silentAuthCloses >= 2)) {
+      this.tokenRefused();
+      return this.authError(words ? handshake.problem || info.reason : 'the server closed the connection before authorizing');
+    }
+    return this.networkError(words ? words : 'connection closed');
+  }
+
+  private onSocketState(change: ConnectionChange): void {
+    if (this.stopped) return;
+    switch (change.state) {
+      case 'connecting':
+      case 'closed':
+        return; // start() and stop() say these once.
+      case 'connected':
+        this.silentAuthCloses = 0;
+        this.context.setState(change);
+        this.startConnection();
+        return;
+      case 'stale':
+        this.endConnection();
+        this.context.setState({ ...change, detail: `no data within the keepalive timeout the server announced (${this.staleAfterMs / 1000} s)` });
+        return;
+      default:
+        this.endConnection();
+        this.context.setState(change);
+    }
+  }
+
+  /** Authorized: keep the server hearing from us, and open the FEED channel. */
+  private startConnection(): void {
+    this.keepaliveTimer = systemClock.setInterval(() => {
+      if (systemClock.now() - this.lastSentAt >= KEEPALIVE_SEND_MS) this.send({ type: 'KEEPALIVE', channel: 0 });
+    }, KEEPALIVE_SEND_MS / 3);
+    this.nextChannelId = 1;
+    this.requestChannel();
+  }
+
+  private endConnection(): void {
+    systemClock.clearInterval(this.keepaliveTimer);
+    systemClock.clearTimeout(this.reopenTimer);
+    this.keepaliveTimer = null;
+    this.reopenTimer = null;
+    this.channel = null;
+    this.channelOpen = false;
+  }
+
+  private requestChannel(): void {
+    this.channel = this.nextChannelId;
+    this.nextChannelId += 2;
+    this.channelOpen = false;
+    this.send({ type: 'CHANNEL_REQUEST', channel: this.channel, service: 'FEED', parameters: { contract: 'AUTO' } });
+  }
+
+  private onChannelMessage(message: DxlinkMessage): void {
+    try {
+      switch (message.type) {
+        case 'CHANNEL_OPENED':
+          this.onChannelOpened();
+          return;
+        case 'CHANNEL_CLOSED':
+          // Closed by the server: ask for a new one after a pause.
+          this.channel = null;
+          this.channelOpen = false;
+          this.reopenTimer = systemClock.setTimeout(() => {
+            this.reopenTimer = null;
+            if (!this.stopped && this.socket?.isReady && this.channel === null) this.requestChannel();
+          }, CHANNEL_REOPEN_MS);
+          return;
+        case 'ERROR':
+          this.context.log.warn(`${this.provider}: FEED channel error ${String(message.error)}: ${String(message.message)}`);
+          return;
+        case 'FEED_CONFIG':
+          if (!this.decoder.applyConfig(message as unknown as FeedConfigMessage)) this.malformed('a FEED_CONFIG whose eventFields are not lists of field names');
+          return;
+        case 'FEED_DATA':
+          this.counters.dataFrames += 1;
+          this.handleData(message.data);
+          return;
+      }
+    } catch (err) {
+      this.context.log.debug(`${this.provider}: ${message.type} failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.malformed(`a ${message.type} message it could not read`);
+    }
+  }
+
+  private onChannelOpened(): void {
+    if (this.channel === null) return;
+    this.channelOpen = true;
+    this.decoder.reset();
+    const acceptEventFields: Record<string, string[]> = {};
+    for (const [type, fields] of Object.entries(REQUESTED_FIELDS)) acceptEventFields[type] = [...fields];
+    this.send({ type: 'FEED_SETUP', channel: this.channel, acceptAggregationPeriod: AGGREGATION_PERIOD_S, acceptDataFormat: 'COMPACT', acceptEventFields });
+    const all = [...this.held.values()].flatMap((sub) => this.dxSubscriptionsOf(sub));
+    this.sendSubscriptions({ reset: true, add: all });
+  }
+
+  private send(message: Record<string, unknown>): void {
+    if (this.socket?.send(JSON.stringify(message))) this.lastSentAt = systemClock.now();
+  }
+
   private authError(reason: string): MarketError {
-    return new MarketError('AUTH', `${this.options.provider} refused the streaming token (${reason}): check the credentials`, { provider: this.options.provider, reason });
+    return new MarketError('AUTH', `${this.provider} refused the streaming token (${reason}): check the credentials`, { provider: this.provider, reason });
   }
 
   private networkError(reason: string): MarketError {
-    return new MarketError('NETWORK', `${this.options.provider}: ${reason}`, { provider: this.options.provider });
-  }
-
-  private applyPendingToken(): void {
-    if (this.pendingToken === undefined || !this.client) return;
-    this.client.setAuthToken(this.pendingToken);
-    this.tokenInUse = true;
-    this.pendingToken = undefined;
-  }
-
-  private onChannelState(channel: DXLinkChannel, state: DXLinkChannelState): void {
-    if (this.stopped || channel !== this.channel) return;
-    if (state === DXLinkChannelState.OPENED) {
-      this.decoder.reset();
-      const acceptEventFields: Record<string, string[]> = {};
-      for (const [type, fields] of Object.entries(REQUESTED_FIELDS)) acceptEventFields[type] = [...fields];
-      channel.send({ type: 'FEED_SETUP', acceptAggregationPeriod: AGGREGATION_PERIOD_S, acceptDataFormat: 'COMPACT', acceptEventFields });
-      const all = [...this.held.values()].flatMap((sub) => this.dxSubscriptionsOf(sub));
-      this.sendSubscriptions({ reset: true, add: all });
-    } else if (state === DXLinkChannelState.CLOSED) {
-      // Closed by the server: open a new one (the library re-requests only channels still open).
-      this.channel = null;
-      this.reopenTimer = this.context.clock.setTimeout(() => {
-        this.reopenTimer = null;
-        if (!this.stopped && this.client && !this.channel) this.openChannel(this.client);
-      }, CHANNEL_REOPEN_MS);
-    }
-  }
-
-  private onChannelMessage(channel: DXLinkChannel, message: DXLinkChannelMessage): void {
-    if (this.stopped || channel !== this.channel) return;
-    // The library catches what a listener throws and only logs it: report it here instead.
-    try {
-      if (message.type === 'FEED_CONFIG') {
-        if (!this.decoder.applyConfig(message as FeedConfigMessage)) this.malformed('a FEED_CONFIG whose eventFields are not lists of field names');
-      } else if (message.type === 'FEED_DATA') {
-        this.counters.dataFrames += 1;
-        this.handleData(message.data as unknown);
-      }
-    } catch (err) {
-      this.context.log.debug(`${this.options.provider}: ${message.type} failed: ${err instanceof Error ? err.message : String(err)}`);
-      this.malformed(`a ${message.type} message it could not read`);
-    }
+    return new MarketError('NETWORK', `${this.provider}: ${reason}`, { provider: this.provider });
   }
 
   /**
@@ -379,8 +436,8 @@ export class DxlinkStream {
   private malformed(reason: string): void {
     if (this.stopped) return;
     this.counters.malformed += 1;
-    this.context.log.debug(`${this.options.provider}: skipped ${reason}`);
-    this.context.error(new MarketError('PROTOCOL', `${this.options.provider}: ${reason}; it was skipped`, { provider: this.options.provider }));
+    this.context.log.debug(`${this.provider}: skipped ${reason}`);
+    this.context.error(new MarketError('PROTOCOL', `${this.provider}: ${reason}; it was skipped`, { provider: this.provider }));
   }
 
   private handleData(data: unknown): void {
@@ -389,18 +446,14 @@ export class DxlinkStream {
     const receivedAt = this.context.clock.now();
     const resolve = (eventSymbol: string): SymbolRef => this.symbolRefs.get(eventSymbol) ?? defaultSymbolRef(eventSymbol);
     for (const record of records) {
-      const event = normalizeDxRecord(record, { provider: this.options.provider, receivedAt, resolve });
+      const event = normalizeDxRecord(record, { provider: this.provider, receivedAt, resolve });
       if (event) this.context.emit(event);
     }
   }
 
-  private channelReady(): boolean {
-    return this.channel?.getState() === DXLinkChannelState.OPENED && this.client?.getConnectionState() === DXLinkConnectionState.CONNECTED;
-  }
-
   private sendSubscriptions(change: { reset?: boolean; add?: DxSubscription[]; remove?: DxSubscription[] }): void {
     const channel = this.channel;
-    if (!channel) return;
+    if (channel === null) return;
     const entries: Array<['add' | 'remove', DxSubscription]> = [
       ...(change.remove ?? []).map((sub): ['remove', DxSubscription] => ['remove', sub]),
       ...(change.add ?? []).map((sub): ['add', DxSubscription] => ['add', sub]),
@@ -408,11 +461,11 @@ export class DxlinkStream {
     let reset = change.reset === true;
     if (entries.length === 0 && !reset) return;
     for (let start = 0; start < entries.length || reset; start += SUBSCRIPTION_CHUNK) {
-      const frame: { type: string; reset?: boolean; add?: DxSubscription[]; remove?: DxSubscription[] } = { type: 'FEED_SUBSCRIPTION' };
+      const frame: { type: string; channel: number; reset?: boolean; add?: DxSubscription[]; remove?: DxSubscription[] } = { type: 'FEED_SUBSCRIPTION', channel };
       if (reset) frame.reset = true;
       reset = false;
       for (const [kind, sub] of entries.slice(start, start + SUBSCRIPTION_CHUNK)) (frame[kind] ??= []).push(sub);
-      channel.send(frame);
+      this.send(frame);
       this.counters.subscriptionFrames += 1;
     }
   }
@@ -441,11 +494,18 @@ export class DxlinkStream {
         return [];
     }
   }
+}
 
-  private clearTimer(name: 'retryTimer' | 'authTimer' | 'stableTimer' | 'reopenTimer'): void {
-    const handle = this[name];
-    if (handle === null) return;
-    this.context.clock.clearTimeout(handle);
-    this[name] = null;
-  }
+/** A stream as a ProviderAdapter; `extra` adds what the room owns besides (token timers, counters). */
+export function dxlinkAdapter(stream: DxlinkStream, extra: { stop?(): void; stats?(): Record<string, number> } = {}): ProviderAdapter {
+  return {
+    start: () => stream.start(),
+    subscribe: (subs) => stream.subscribe(subs),
+    unsubscribe: (subs) => stream.unsubscribe(subs),
+    async stop() {
+      extra.stop?.();
+      await stream.stop();
+    },
+    stats: () => ({ ...stream.stats(), ...extra.stats?.() }),
+  };
 }

@@ -1,5 +1,5 @@
 /**
- * DXLink events → normalized events (docs/protocols/dxlink-tastytrade.md §4). Missing values
+ * DXLink frames → messages (§3) and DXLink events → normalized events (docs/protocols/dxlink-tastytrade.md §4). Missing values
  * ("NaN", absent fields) become null, never 0; `ts` falls back to receivedAt when DXLink sends 0
  * (tastytrade leaves eventTime, bidTime and askTime at 0).
  */
@@ -140,4 +140,39 @@ function optionalNumbers<K extends string>(record: DxRecord, names: Record<K, st
     if (value !== undefined) out[key] = dxNumber(value);
   }
   return out;
+}
+
+/** A DXLink message: `type` and `channel` checked, the rest as sent. */
+export type DxlinkMessage = { type: string; channel: number } & Record<string, unknown>;
+
+const CONNECTION_MESSAGES = new Set(['SETUP', 'AUTH_STATE', 'KEEPALIVE', 'ERROR']);
+const CHANNEL_MESSAGES = new Set(['CHANNEL_OPENED', 'CHANNEL_CLOSED', 'ERROR', 'FEED_CONFIG', 'FEED_DATA']);
+
+/**
+ * One frame read once (docs/protocols/dxlink-tastytrade.md §3): text with a JSON object whose
+ * `type` is a message this client handles on its `channel` (0 = the connection); SETUP's
+ * keepaliveTimeout must be a number of seconds (it becomes the stale window) and AUTH_STATE's
+ * state one of the two. Anything else comes back as the reason it cannot be read.
+ */
+export function parseDxlinkFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): { message: DxlinkMessage } | { problem: string } {
+  if (isBinary) return { problem: 'a binary frame where text was expected' };
+  let message: unknown;
+  try {
+    message = JSON.parse(Array.isArray(data) ? Buffer.concat(data).toString() : Buffer.from(data as ArrayBuffer).toString());
+  } catch {
+    return { problem: 'a frame that is not JSON' };
+  }
+  if (message === null || typeof message !== 'object' || Array.isArray(message)) return { problem: 'a frame that is not a JSON object' };
+  const { type, channel } = message as { type?: unknown; channel?: unknown };
+  if (typeof type !== 'string' || !Number.isSafeInteger(channel) || (channel as number) < 0) return { problem: 'a message without a type and channel' };
+  if (!(channel === 0 ? CONNECTION_MESSAGES : CHANNEL_MESSAGES).has(type)) return { problem: 'a message of a type it does not know' };
+  if (type === 'SETUP') {
+    const { keepaliveTimeout } = message as { keepaliveTimeout?: unknown };
+    if (keepaliveTimeout !== undefined && !(typeof keepaliveTimeout === 'number' && keepaliveTimeout > 0 && Number.isFinite(keepaliveTimeout))) return { problem: 'a SETUP message whose keepaliveTimeout is not a number of seconds' };
+  }
+  if (type === 'AUTH_STATE') {
+    const { state } = message as { state?: unknown };
+    if (state !== 'AUTHORIZED' && state !== 'UNAUTHORIZED') return { problem: 'an AUTH_STATE message with an unknown state' };
+  }
+  return { message: message as DxlinkMessage };
 }

@@ -1,5 +1,7 @@
-/** Options (the config node's `options` JSON) shared by the DXLink providers. */
+/** Settings shared by the DXLink providers: the config node's `options` JSON and the checks both run. */
 import { MarketError } from '../../../model/errors';
+import type { ProviderSettings } from '../../../model/provider';
+import { webSocketUrlProblem } from '../settings';
 import type { TradeEventType } from './stream';
 
 export interface DxlinkOptions {
@@ -15,13 +17,12 @@ export function parseDxlinkOptions(provider: string, options: Record<string, unk
   return { tradeEvent };
 }
 
-/** A message saying what is wrong with a WebSocket URL override, or null. */
-export function webSocketUrlProblem(provider: string, url: string): string | null {
-  if (!url) return null;
+/** What is wrong with a DXLink provider's options or stream URL, or null. */
+export function dxlinkSettingsProblem(provider: string, settings: ProviderSettings): string | null {
   try {
-    const protocol = new URL(url).protocol;
-    return protocol === 'ws:' || protocol === 'wss:' ? null : `${provider}: the stream URL must start with wss:// (or ws://), got ${protocol}`;
-  } catch {
-    return `${provider}: the stream URL is not a URL; leave it empty for the default`;
+    parseDxlinkOptions(provider, settings.options);
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
   }
+  return webSocketUrlProblem(provider, settings.endpoint);
 }

@@ -9,15 +9,11 @@
  */
 import { createHash } from 'node:crypto';
 import { MarketError } from '../../model/errors';
-import { Backoff } from '../../transport/backoff';
 import type { TimerHandle } from '../../model/clock';
 import type { AdapterContext } from '../../model/provider';
+import { OAuthRefresh, type OAuthRefreshStatus } from '../shared/oauth-refresh';
 import { requestSchwabAccessToken, requestStreamerInfo, type SchwabAccessToken, type StreamerInfo } from './rest';
-
-const REFRESH_TOKEN_LIFETIME_MS = 7 * 86_400_000;
-const WARN_BEFORE_MS = 86_400_000;
-const WARN_REPEAT_MS = 6 * 3_600_000;
-const ACCESS_REFRESH_EARLY_MS = 5 * 60_000;
+import { REFRESH_TOKEN_LIFETIME_MS, WARN_BEFORE_MS, WARN_REPEAT_MS, ACCESS_REFRESH_EARLY_MS } from './limits';
 
 /** Refresh token (by hash) → when this process first saw it. */
 const firstSeen = new Map<string, number>();
@@ -56,11 +52,8 @@ export interface SchwabTokensOptions {
 
 export class SchwabTokens {
   private readonly options: SchwabTokensOptions;
-  private access: (SchwabAccessToken & { renewAt: number }) | null = null;
-  private accessRequest: Promise<SchwabAccessToken> | null = null;
-  private accessTimer: TimerHandle = null;
+  private readonly access: OAuthRefresh<SchwabAccessToken>;
   private warnTimer: TimerHandle = null;
-  private readonly retry = new Backoff();
   private stopped = false;
   readonly refreshTokenExpiresAt: number;
   /** Where the refresh token's issue time came from. */
@@ -69,22 +62,42 @@ export class SchwabTokens {
 
   constructor(options: SchwabTokensOptions) {
     this.options = options;
-    const issued = refreshTokenIssuedAt(options.context.settings.options, options.refreshToken, options.context.clock.now());
+    const { context, restBase, clientId, clientSecret, refreshToken } = options;
+    const issued = refreshTokenIssuedAt(context.settings.options, refreshToken, context.clock.now());
     this.refreshTokenExpiresAt = issued.at + REFRESH_TOKEN_LIFETIME_MS;
     this.refreshTokenOrigin = issued.origin;
+    this.access = new OAuthRefresh({
+      provider: 'schwab',
+      what: 'access token',
+      clock: context.clock,
+      log: context.log,
+      earlyMs: ACCESS_REFRESH_EARLY_MS,
+      request: async () => {
+        let token: SchwabAccessToken;
+        try {
+          token = await requestSchwabAccessToken(restBase, clientId, clientSecret, refreshToken, context.clock);
+        } catch (err) {
+          throw err instanceof MarketError && err.code === 'AUTH' ? this.refreshRefused(err) : err;
+        }
+        this.counters.accessTokens += 1;
+        return token;
+      },
+      onRefused: options.onRefreshRefused,
+    });
   }
 
   accessToken(): Promise<SchwabAccessToken> {
-    if (this.access && this.options.context.clock.now() < this.access.renewAt) return Promise.resolve(this.access);
-    this.accessRequest ??= this.refreshAccess().finally(() => {
-      this.accessRequest = null;
-    });
-    return this.accessRequest;
+    return this.access.token();
+  }
+
+  /** Where the credentials stand: refused (and when the next try comes) or fresh. */
+  status(): OAuthRefreshStatus {
+    return this.access.status();
   }
 
   /** Schwab refused a LOGIN with our token: the next accessToken() asks for a new one. */
   forgetAccessToken(): void {
-    this.access = null;
+    this.access.forget();
   }
 
   async streamerInfo(): Promise<StreamerInfo> {
@@ -119,48 +132,9 @@ export class SchwabTokens {
 
   stop(): void {
     this.stopped = true;
-    const { clock } = this.options.context;
-    clock.clearTimeout(this.accessTimer);
-    clock.clearTimeout(this.warnTimer);
-    this.accessTimer = null;
+    this.access.stop();
+    this.options.context.clock.clearTimeout(this.warnTimer);
     this.warnTimer = null;
-  }
-
-  private async refreshAccess(): Promise<SchwabAccessToken> {
-    const { restBase, clientId, clientSecret, refreshToken, context } = this.options;
-    let token: SchwabAccessToken;
-    try {
-      token = await requestSchwabAccessToken(restBase, clientId, clientSecret, refreshToken, context.clock);
-    } catch (err) {
-      throw err instanceof MarketError && err.code === 'AUTH' ? this.refreshRefused(err) : err;
-    }
-    this.counters.accessTokens += 1;
-    const now = context.clock.now();
-    this.access = { ...token, renewAt: token.expiresAt - Math.min(ACCESS_REFRESH_EARLY_MS, (token.expiresAt - now) / 10) };
-    this.scheduleRefresh(this.access.renewAt - now);
-    return token;
-  }
-
-  private scheduleRefresh(delayMs: number): void {
-    const { clock } = this.options.context;
-    clock.clearTimeout(this.accessTimer);
-    if (this.stopped) return;
-    this.accessTimer = clock.setTimeout(() => {
-      this.accessTimer = null;
-      this.access = null;
-      this.accessToken().then(
-        () => this.retry.reset(),
-        (err: unknown) => {
-          if (this.stopped) return;
-          if (err instanceof MarketError && err.code === 'AUTH') {
-            this.options.onRefreshRefused(err);
-          } else {
-            this.options.context.log.warn(`schwab: ${err instanceof Error ? err.message : String(err)}; retrying`);
-            this.scheduleRefresh(this.retry.next());
-          }
-        },
-      );
-    }, Math.max(0, delayMs));
   }
 
   /** The refresh grant failed: most often the 7-day refresh token ran out. Say how to get a new one. */
