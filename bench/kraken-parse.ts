@@ -6,7 +6,7 @@
  *   npm run build && node dist/bench/kraken-parse.js [rounds]
  */
 import { performance } from 'node:perf_hooks';
-import { parseKeepingNumberText } from '../src/providers/kraken/wire';
+import { parseKeepingNumberText } from '../src/providers/kraken/decode';
 import { krakenSampleLines } from '../test/fakes/kraken/samples';
 
 /** The former parser: every number token outside strings quoted, then JSON.parse. */

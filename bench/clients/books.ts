@@ -12,8 +12,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { SyncedBook } from '../../src/book/synced-book';
-import { BinanceDepthSync, type DepthSnapshot } from '../../src/providers/binance/depth-sync';
-import type { DepthDiff } from '../../src/providers/binance/decoder';
+import { BinanceDepthSync, type DepthSnapshot } from '../../src/providers/binance/book';
+import type { DepthDiff } from '../../src/providers/binance/decode';
 import type { BookLevel } from '../../src/model/events';
 import { depthScript, type DepthScript, type Level, type RawDiff } from '../lib/frames';
 import { guardNetwork, readTask, sendResult } from '../lib/harness';

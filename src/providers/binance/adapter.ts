@@ -10,34 +10,12 @@ import { MarketError } from '../../model/errors';
 import { SyncedBook } from '../../book/synced-book';
 import type { TimerHandle } from '../../model/clock';
 import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../../model/provider';
-import { binanceRestBase, binanceStreamUrl, parseBinanceOptions, snapshotLimit, streamName, type BinanceOptions } from './config';
-import { BinanceConnections, type ConnectionTuning } from './connections';
-import { BinanceDecoder, type BinanceErrorBody, type DepthDiff, type FrameSource } from './decoder';
-import { BinanceDepthSync, type DepthSnapshot } from './depth-sync';
+import { binanceRestBase, binanceStreamUrl, parseBinanceOptions, snapshotLimit, streamName, type BinanceOptions } from './settings';
+import { BinanceConnections } from './connections';
+import { MAX_SNAPSHOT_RETRY_MS, type BinanceTuning } from './limits';
+import { BinanceDecoder, type BinanceErrorBody, type DepthDiff, type FrameSource } from './decode';
+import { BinanceDepthSync, type DepthSnapshot } from './book';
 import { BinanceRest, BinanceRestError, INVALID_SYMBOL } from './rest';
-
-export interface BinanceTuning extends ConnectionTuning {
-  /** A confirmed symbol silent this long is looked up with exchangeInfo. */
-  verifyAfterMs: number;
-  /** First wait before fetching a snapshot again (doubles up to 30 s). */
-  snapshotRetryMs: number;
-  /** A snapshot that arrived before any diff event is applied after this long without one. */
-  quietSnapshotMs: number;
-}
-
-export const DEFAULT_BINANCE_TUNING: Readonly<BinanceTuning> = Object.freeze({
-  maxStreamsPerConnection: 1024,
-  streamsPerMessage: 100,
-  controlMessagesPerSecond: 4,
-  rotateAfterMs: 23 * 3_600_000 + 50 * 60_000,
-  overlapMs: 3_000,
-  staleAfterMs: 60_000,
-  verifyAfterMs: 5_000,
-  snapshotRetryMs: 250,
-  quietSnapshotMs: 1_000,
-});
-
-const MAX_SNAPSHOT_RETRY_MS = 30_000;
 
 interface BookEntry {
   readonly sub: UpstreamSubscription;

@@ -19,25 +19,9 @@ import type { ConnectionChange } from '../../model/connection';
 import type { Clock, TimerHandle } from '../../model/clock';
 import type { Logger } from '../../model/logger';
 import { ResilientSocket, type SocketTarget } from '../../transport/resilient-socket';
-import type { BackoffPolicy } from '../../transport/backoff';
 import { SendPacer } from '../../transport/send-pacer';
-import type { BinanceErrorBody, FrameSource } from './decoder';
-
-export interface ConnectionTuning {
-  /** Streams per connection (Binance: 1024). */
-  maxStreamsPerConnection: number;
-  /** Stream names per SUBSCRIBE message (very long lists have failed silently, docs/protocols/binance.md §3). */
-  streamsPerMessage: number;
-  /** Control messages per second per connection (limit 5, pongs included: keep one spare). */
-  controlMessagesPerSecond: number;
-  /** Replace a connection after this long (Binance closes it at 24 h). */
-  rotateAfterMs: number;
-  /** How long the replaced connection stays open after the successor took over. */
-  overlapMs: number;
-  /** No frame (data or ping) for this long → reconnect. Binance pings every 20 s. */
-  staleAfterMs: number;
-  backoff?: Partial<BackoffPolicy>;
-}
+import type { BinanceErrorBody, FrameSource } from './decode';
+import type { ConnectionTuning } from './limits';
 
 export interface ConnectionSetHooks {
   target(): SocketTarget;

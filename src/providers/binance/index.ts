@@ -5,8 +5,9 @@
  * ("MILLISECOND" | "MICROSECOND"). Feeds: live, data-only, testnet, demo.
  */
 import type { ProviderDefinition } from '../../model/provider';
-import { BinanceAdapter, DEFAULT_BINANCE_TUNING, type BinanceTuning } from './adapter';
-import { BINANCE_FEED_NAMES, BINANCE_FEEDS, BINANCE_INTERVALS, binanceFeed, canonicalBinanceSymbol, parseBinanceOptions } from './config';
+import { BinanceAdapter } from './adapter';
+import { DEFAULT_BINANCE_TUNING, type BinanceTuning } from './limits';
+import { BINANCE_FEED_NAMES, BINANCE_FEEDS, BINANCE_INTERVALS, binanceFeed, canonicalBinanceSymbol, parseBinanceOptions } from './settings';
 
 /** The Binance provider; tests pass shorter timings (rotation, verification, limits). */
 export function createBinanceProvider(tuning: Partial<BinanceTuning> = {}): ProviderDefinition {
@@ -50,5 +51,5 @@ function urlProblem(url: string, protocols: string[], field: string): string | n
   return protocols.includes(protocol) ? null : `Binance: the ${field} must start with ${protocols.join(' or ')}//, got "${url}"`;
 }
 
-export { BinanceDecoder, SINGLE_SOURCE, type BinanceFrameSink, type DepthDiff, type FrameSource } from './decoder';
-export type { BinanceTuning } from './adapter';
+export { BinanceDecoder, SINGLE_SOURCE, type BinanceFrameSink, type DepthDiff, type FrameSource } from './decode';
+export type { BinanceTuning } from './limits';

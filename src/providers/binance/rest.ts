@@ -5,8 +5,8 @@
  */
 import { MarketError, redactUrl } from '../../model/errors';
 import { HttpFailure, requestJson, type JsonAnswer } from '../../transport/http-json';
-import type { BinanceErrorBody } from './decoder';
-import type { DepthSnapshot } from './depth-sync';
+import type { BinanceErrorBody } from './decode';
+import type { DepthSnapshot } from './book';
 
 const TIMEOUT_MS = 10_000;
 

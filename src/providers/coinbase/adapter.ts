@@ -16,25 +16,13 @@
 import type { CandleEvent, Channel, QuoteEvent, TradeEvent } from '../../model/events';
 import { MarketError } from '../../model/errors';
 import { SyncedBook } from '../../book/synced-book';
-import type { BackoffPolicy } from '../../transport/backoff';
 import type { TimerHandle } from '../../model/clock';
 import { ResilientSocket } from '../../transport/resilient-socket';
 import { SendPacer } from '../../transport/send-pacer';
 import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../../model/provider';
-import { CANDLE_MS, COINBASE_CHANNELS, coinbaseUrl, type CoinbaseChannel } from './config';
-import { createJwtSigner, type JwtSigner } from './jwt';
-
-export interface CoinbaseTuning {
-  /** Heartbeats come every second: this long without any frame → reconnect. */
-  staleAfterMs: number;
-  /** Control messages per second (Coinbase allows 8 per second per IP unauthenticated). */
-  messagesPerSecond: number;
-  /** A book still waiting for its snapshot this long after asking is asked again. */
-  snapshotTimeoutMs: number;
-  backoff?: Partial<BackoffPolicy>;
-}
-
-export const DEFAULT_COINBASE_TUNING: Readonly<CoinbaseTuning> = Object.freeze({ staleAfterMs: 15_000, messagesPerSecond: 5, snapshotTimeoutMs: 10_000 });
+import { CANDLE_MS, COINBASE_CHANNELS, coinbaseUrl, type CoinbaseChannel } from './settings';
+import type { CoinbaseTuning } from './limits';
+import { createJwtSigner, type JwtSigner } from './auth';
 
 type RequestChannel = CoinbaseChannel | 'heartbeats';
 

@@ -5,9 +5,10 @@
  * recommends for the most reliable connection.
  */
 import type { ProviderDefinition } from '../../model/provider';
-import { CoinbaseAdapter, DEFAULT_COINBASE_TUNING, type CoinbaseTuning } from './adapter';
-import { COINBASE_ENDPOINT, COINBASE_INTERVALS, canonicalCoinbaseSymbol } from './config';
-import { createJwtSigner } from './jwt';
+import { CoinbaseAdapter } from './adapter';
+import { DEFAULT_COINBASE_TUNING, type CoinbaseTuning } from './limits';
+import { COINBASE_ENDPOINT, COINBASE_INTERVALS, canonicalCoinbaseSymbol } from './settings';
+import { createJwtSigner } from './auth';
 
 export function createCoinbaseProvider(tuning: Partial<CoinbaseTuning> = {}): ProviderDefinition {
   const effective: CoinbaseTuning = { ...DEFAULT_COINBASE_TUNING, ...tuning };
@@ -44,4 +45,4 @@ export function createCoinbaseProvider(tuning: Partial<CoinbaseTuning> = {}): Pr
 }
 
 export const coinbaseProvider = createCoinbaseProvider();
-export type { CoinbaseTuning } from './adapter';
+export type { CoinbaseTuning } from './limits';

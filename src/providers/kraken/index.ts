@@ -4,8 +4,9 @@
  * the CRC-32 checksum verified on every message. Pair names are v2's: BTC/USD, not XBT/USD.
  */
 import type { ProviderDefinition } from '../../model/provider';
-import { DEFAULT_KRAKEN_TUNING, KrakenAdapter, type KrakenTuning } from './adapter';
-import { KRAKEN_FEED_NAMES, KRAKEN_FEEDS, KRAKEN_INTERVALS, canonicalKrakenSymbol, krakenUrl } from './config';
+import { KrakenAdapter } from './adapter';
+import { DEFAULT_KRAKEN_TUNING, type KrakenTuning } from './limits';
+import { KRAKEN_FEED_NAMES, KRAKEN_FEEDS, KRAKEN_INTERVALS, canonicalKrakenSymbol, krakenUrl } from './settings';
 
 export function createKrakenProvider(tuning: Partial<KrakenTuning> = {}): ProviderDefinition {
   const effective: KrakenTuning = { ...DEFAULT_KRAKEN_TUNING, ...tuning };
@@ -36,4 +37,4 @@ export function createKrakenProvider(tuning: Partial<KrakenTuning> = {}): Provid
 }
 
 export const krakenProvider = createKrakenProvider();
-export type { KrakenTuning } from './adapter';
+export type { KrakenTuning } from './limits';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import type { CandleEvent, QuoteEvent, TradeEvent } from '../../../src/model/events';
 import { createCoinbaseProvider, type CoinbaseTuning } from '../../../src/providers/coinbase';
-import { canonicalCoinbaseSymbol } from '../../../src/providers/coinbase/config';
+import { canonicalCoinbaseSymbol } from '../../../src/providers/coinbase/settings';
 import type { ProviderSettings } from '../../../src/model/provider';
 import { FakeCoinbase, type FakeCoinbaseOptions } from '../../fakes/coinbase/server';
 import { coinbaseSampleLines } from '../../fakes/coinbase/samples';

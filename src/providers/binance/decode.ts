@@ -12,7 +12,7 @@
  * and no repeat. Payload shapes: docs/protocols/binance.md §4–§6.
  */
 import type { CandleEvent, QuoteEvent, TradeEvent } from '../../model/events';
-import type { TradeStream } from './config';
+import type { TradeStream } from './settings';
 
 /** A diff-depth event (`depthUpdate`): prices and quantities stay text until the book applies them. */
 export interface DepthDiff {

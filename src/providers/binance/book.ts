@@ -13,7 +13,7 @@
  * the chain reaches it, and only counts as a gap once a single connection is left.
  */
 import { SyncedBook } from '../../book/synced-book';
-import type { DepthDiff } from './decoder';
+import type { DepthDiff } from './decode';
 
 export interface DepthSnapshot {
   lastUpdateId: number;

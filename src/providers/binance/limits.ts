@@ -1,0 +1,42 @@
+/** Binance's limits and our tuning: connections, pacing, staleness, snapshots (docs/protocols/binance.md §3, §7). */
+import type { BackoffPolicy } from '../../transport/backoff';
+
+export interface ConnectionTuning {
+  /** Streams per connection (Binance: 1024). */
+  maxStreamsPerConnection: number;
+  /** Stream names per SUBSCRIBE message (very long lists have failed silently, docs/protocols/binance.md §3). */
+  streamsPerMessage: number;
+  /** Control messages per second per connection (limit 5, pongs included: keep one spare). */
+  controlMessagesPerSecond: number;
+  /** Replace a connection after this long (Binance closes it at 24 h). */
+  rotateAfterMs: number;
+  /** How long the replaced connection stays open after the successor took over. */
+  overlapMs: number;
+  /** No frame (data or ping) for this long → reconnect. Binance pings every 20 s. */
+  staleAfterMs: number;
+  backoff?: Partial<BackoffPolicy>;
+}
+
+export interface BinanceTuning extends ConnectionTuning {
+  /** A confirmed symbol silent this long is looked up with exchangeInfo. */
+  verifyAfterMs: number;
+  /** First wait before fetching a snapshot again (doubles up to 30 s). */
+  snapshotRetryMs: number;
+  /** A snapshot that arrived before any diff event is applied after this long without one. */
+  quietSnapshotMs: number;
+}
+
+export const DEFAULT_BINANCE_TUNING: Readonly<BinanceTuning> = Object.freeze({
+  maxStreamsPerConnection: 1024,
+  streamsPerMessage: 100,
+  controlMessagesPerSecond: 4,
+  rotateAfterMs: 23 * 3_600_000 + 50 * 60_000,
+  overlapMs: 3_000,
+  staleAfterMs: 60_000,
+  verifyAfterMs: 5_000,
+  snapshotRetryMs: 250,
+  quietSnapshotMs: 1_000,
+});
+
+/** The longest wait between two snapshot attempts of one book. */
+export const MAX_SNAPSHOT_RETRY_MS = 30_000;
