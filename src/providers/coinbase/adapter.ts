@@ -17,8 +17,7 @@ import type { CandleEvent, Channel, QuoteEvent, TradeEvent } from '../../model/e
 import { MarketError } from '../../model/errors';
 import { SyncedBook } from '../../book/synced-book';
 import type { TimerHandle } from '../../model/clock';
-import { ResilientSocket } from '../../transport/resilient-socket';
-import { SendPacer } from '../../transport/send-pacer';
+import { VenueSocket } from '../shared/venue-socket';
 import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../../model/provider';
 import { CANDLE_MS, COINBASE_CHANNELS, coinbaseUrl, type CoinbaseChannel } from './settings';
 import type { CoinbaseTuning } from './limits';
@@ -88,8 +87,7 @@ const CHANNEL_OF: Readonly<Record<CoinbaseChannel, Channel>> = { ticker: 'quote'
 export class CoinbaseAdapter implements ProviderAdapter {
   private readonly context: AdapterContext;
   private readonly tuning: CoinbaseTuning;
-  private readonly socket: ResilientSocket;
-  private readonly pacer: SendPacer;
+  private readonly venue: VenueSocket;
   private readonly signer: JwtSigner | null;
   /** channel → products the nodes want */
   private readonly wanted = new Map<CoinbaseChannel, Set<string>>();
@@ -104,8 +102,6 @@ export class CoinbaseAdapter implements ProviderAdapter {
   private idleWaiters: Array<() => void> = [];
   private lastSeq: number | null = null;
   private open = false;
-  private flushTimer: TimerHandle = null;
-  private stopped = false;
   private readonly counters = { gaps: 0, resyncRequests: 0, malformed: 0, requests: 0 };
 
   constructor(context: AdapterContext, tuning: CoinbaseTuning) {
@@ -113,29 +109,23 @@ export class CoinbaseAdapter implements ProviderAdapter {
     this.tuning = tuning;
     const { apiKey, apiSecret } = context.settings.credentials;
     this.signer = apiKey && apiSecret ? createJwtSigner(apiKey, apiSecret) : null;
-    const url = coinbaseUrl(context.settings);
-    this.socket = new ResilientSocket({
-      label: 'coinbase',
-      target: () => ({ url }),
+    this.venue = new VenueSocket({
+      provider: 'coinbase',
+      venue: 'Coinbase',
+      url: coinbaseUrl(context.settings),
+      context,
       staleAfterMs: tuning.staleAfterMs,
-      clock: context.clock,
-      log: context.log,
+      messagesPerSecond: tuning.messagesPerSecond,
       ...(tuning.backoff ? { backoff: tuning.backoff } : {}),
       onOpen: () => this.handshake(),
-      onMessage: (data, isBinary) => {
-        if (isBinary) this.malformed('a binary frame where text was expected');
-        else this.onFrame(data.toString(), context.clock.now());
-      },
-      onState: (change) => {
-        if (change.state !== 'connected') this.connectionGone(change.detail);
-        context.setState(change);
-      },
+      onFrame: (frame, receivedAt) => this.onFrame(frame as Envelope, receivedAt),
+      onLost: (detail) => this.connectionGone(detail),
+      onFlush: () => this.flush(),
     });
-    this.pacer = new SendPacer(context.clock, tuning.messagesPerSecond, (text) => this.socket.send(text));
   }
 
   start(): void {
-    this.socket.start();
+    this.venue.start();
   }
 
   subscribe(subscriptions: readonly UpstreamSubscription[]): void {
@@ -154,7 +144,7 @@ export class CoinbaseAdapter implements ProviderAdapter {
         });
       }
     }
-    this.scheduleFlush();
+    this.venue.scheduleFlush();
   }
 
   unsubscribe(subscriptions: readonly UpstreamSubscription[]): void {
@@ -166,21 +156,17 @@ export class CoinbaseAdapter implements ProviderAdapter {
       if (channel === 'market_trades') this.lastTradeId.delete(sub.symbol);
       if (channel === 'candles') this.candles.delete(sub.symbol);
     }
-    this.scheduleFlush();
+    this.venue.scheduleFlush();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.flushTimer !== null) this.context.clock.clearTimeout(this.flushTimer);
-    this.flushTimer = null;
     for (const symbol of [...this.books.keys()]) this.dropBook(symbol);
-    this.pacer.clear();
     this.settleAll();
-    await this.socket.close();
+    await this.venue.close();
   }
 
   stats(): Record<string, number> {
-    return { connections: this.socket.openCount, ...this.counters };
+    return { connections: this.venue.openCount, ...this.counters, malformed: this.venue.malformed.count };
   }
 
   // ---- subscriptions ------------------------------------------------------------------------
@@ -190,7 +176,7 @@ export class CoinbaseAdapter implements ProviderAdapter {
     this.open = true;
     this.lastSeq = null;
     this.asked.clear();
-    this.pacer.clear();
+    this.venue.clearQueue();
     this.settleAll();
     this.request('subscribe', 'heartbeats', []);
     this.flush();
@@ -199,14 +185,6 @@ export class CoinbaseAdapter implements ProviderAdapter {
       else this.idleWaiters.push(resolve);
     });
     for (const state of this.books.values()) if (state.awaiting) this.armSnapshotTimer(state);
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushTimer !== null || this.stopped) return;
-    this.flushTimer = this.context.clock.setTimeout(() => {
-      this.flushTimer = null;
-      this.flush();
-    }, 0);
   }
 
   /** One subscribe and/or unsubscribe per channel for what changed since the last flush. */
@@ -235,7 +213,7 @@ export class CoinbaseAdapter implements ProviderAdapter {
     const message: Record<string, unknown> = { type, channel };
     if (channel !== 'heartbeats') message.product_ids = products;
     if (this.signer) message.jwt = this.signer.token(this.context.clock.now());
-    this.pacer.push(JSON.stringify(message));
+    this.venue.send(message);
   }
 
   /** Answer to the oldest request: a cumulative `subscriptions` list. */
@@ -261,7 +239,7 @@ export class CoinbaseAdapter implements ProviderAdapter {
     const request = this.inFlight.shift();
     const words = reason ? `${message} (${reason})` : message;
     if (message === 'authentication failure' && this.signer) {
-      this.socket.fail(new MarketError('AUTH', `Coinbase refused the credentials: "${words}"; check the API key name and secret (a CDP key)`, { provider: 'coinbase', reason: words }));
+      this.venue.fail(new MarketError('AUTH', `Coinbase refused the credentials: "${words}"; check the API key name and secret (a CDP key)`, { provider: 'coinbase', reason: words }));
       return;
     }
     if (!request || request.type !== 'subscribe' || request.channel === 'heartbeats') {
@@ -296,7 +274,7 @@ export class CoinbaseAdapter implements ProviderAdapter {
 
   private connectionGone(detail: string): void {
     this.open = false;
-    this.pacer.clear();
+    this.venue.clearQueue();
     this.settleAll();
     for (const state of this.books.values()) {
       state.snapshotAsked = false;
@@ -306,18 +284,7 @@ export class CoinbaseAdapter implements ProviderAdapter {
 
   // ---- frames -------------------------------------------------------------------------------
 
-  private onFrame(text: string, receivedAt: number): void {
-    let frame: Envelope;
-    try {
-      frame = JSON.parse(text) as Envelope;
-    } catch {
-      this.malformed('a frame that is not JSON');
-      return;
-    }
-    if (frame === null || typeof frame !== 'object' || Array.isArray(frame)) {
-      this.malformed('a frame that is not a JSON object');
-      return;
-    }
+  private onFrame(frame: Envelope, receivedAt: number): void {
     if (frame.type === 'error') {
       this.refused(typeof frame.message === 'string' ? frame.message : 'error', typeof frame.reason === 'string' ? frame.reason : undefined);
       return;
@@ -326,7 +293,7 @@ export class CoinbaseAdapter implements ProviderAdapter {
     if (seq !== undefined && !isCount(seq)) {
       // Not trusted as a sequence number (a huge one would make every later message look old);
       // the next message shows the hole, if there is one.
-      this.malformed('a message with an unreadable sequence_num');
+      this.venue.malformed.report('a message with an unreadable sequence_num');
       return;
     }
     if (seq !== undefined) {
@@ -371,7 +338,7 @@ export class CoinbaseAdapter implements ProviderAdapter {
 
   /** One report per unreadable message; an unreadable book message may have been an update: the books resync. */
   private unreadable(channel: unknown, problem: string): void {
-    this.malformed(problem);
+    this.venue.malformed.report(problem);
     if (channel === 'l2_data' && this.books.size > 0) {
       const products = [...this.books.keys()];
       for (const state of this.books.values()) this.loseBook(state, 'an order-book message could not be read');
@@ -568,11 +535,7 @@ export class CoinbaseAdapter implements ProviderAdapter {
   }
 
   /** Counted and reported on every node (their node.error is rate-limited); logged at debug level only, so bad frames cannot flood the log. */
-  private malformed(reason: string): void {
-    this.counters.malformed += 1;
-    this.context.log.debug(`coinbase: skipped ${reason}`);
-    this.context.error(new MarketError('PROTOCOL', `Coinbase sent ${reason}; it was skipped`, { provider: 'coinbase' }));
-  }
+
 }
 
 /** A sequence number or id: a whole number a double holds exactly. */

@@ -13,8 +13,7 @@ import type { CandleEvent, QuoteEvent, TradeEvent } from '../../model/events';
 import { MarketError } from '../../model/errors';
 import { SyncedBook } from '../../book/synced-book';
 import type { TimerHandle } from '../../model/clock';
-import { ResilientSocket } from '../../transport/resilient-socket';
-import { SendPacer } from '../../transport/send-pacer';
+import { VenueSocket } from '../shared/venue-socket';
 import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../../model/provider';
 import { KRAKEN_INTERVAL_MINUTES, krakenBookDepth, krakenUrl } from './settings';
 import type { KrakenTuning } from './limits';
@@ -50,8 +49,7 @@ const CHANNEL_OF = { quote: 'ticker', trade: 'trade', candle: 'ohlc', book: 'boo
 export class KrakenAdapter implements ProviderAdapter {
   private readonly context: AdapterContext;
   private readonly tuning: KrakenTuning;
-  private readonly socket: ResilientSocket;
-  private readonly pacer: SendPacer;
+  private readonly venue: VenueSocket;
   /** `${channel}:${symbol}` (candles: `ohlc:${symbol}@${interval}`) → subscription */
   private readonly subs = new Map<string, UpstreamSubscription>();
   /** group key → symbols asked for on the current socket */
@@ -61,39 +59,32 @@ export class KrakenAdapter implements ProviderAdapter {
   /** req_id → the request's channel and how many per-symbol answers are still due. */
   private readonly pending = new Map<number, { group: Group; due: number }>();
   private open = false;
-  private flushTimer: TimerHandle = null;
   private pingTimer: TimerHandle = null;
   private nextReqId = 1;
   private systemStatus = 'online';
-  private stopped = false;
-  private readonly counters = { checksumMismatches: 0, resubscribes: 0, requests: 0, malformed: 0 };
+  private readonly counters = { checksumMismatches: 0, resubscribes: 0, requests: 0 };
 
   constructor(context: AdapterContext, tuning: KrakenTuning) {
     this.context = context;
     this.tuning = tuning;
-    const url = krakenUrl(context.settings);
-    this.socket = new ResilientSocket({
-      label: 'kraken',
-      target: () => ({ url }),
+    this.venue = new VenueSocket({
+      provider: 'kraken',
+      venue: 'Kraken',
+      url: krakenUrl(context.settings),
+      context,
       staleAfterMs: tuning.staleAfterMs,
-      clock: context.clock,
-      log: context.log,
+      messagesPerSecond: tuning.messagesPerSecond,
       ...(tuning.backoff ? { backoff: tuning.backoff } : {}),
+      parse: parseKeepingNumberText,
       onOpen: () => this.handshake(),
-      onMessage: (data, isBinary) => {
-        if (isBinary) this.malformed('a binary frame where text was expected');
-        else this.onFrame(data.toString(), context.clock.now());
-      },
-      onState: (change) => {
-        if (change.state !== 'connected') this.connectionGone(change.detail);
-        context.setState(change);
-      },
+      onFrame: (frame, receivedAt) => this.onFrame(frame as Wire, receivedAt),
+      onLost: (detail) => this.connectionGone(detail),
+      onFlush: () => this.flush(),
     });
-    this.pacer = new SendPacer(context.clock, tuning.messagesPerSecond, (text) => this.socket.send(text));
   }
 
   start(): void {
-    this.socket.start();
+    this.venue.start();
   }
 
   subscribe(subscriptions: readonly UpstreamSubscription[]): void {
@@ -109,7 +100,7 @@ export class KrakenAdapter implements ProviderAdapter {
         });
       }
     }
-    this.scheduleFlush();
+    this.venue.scheduleFlush();
   }
 
   unsubscribe(subscriptions: readonly UpstreamSubscription[]): void {
@@ -118,21 +109,17 @@ export class KrakenAdapter implements ProviderAdapter {
       if (sub.channel === 'book') this.dropBook(sub.symbol);
       if (sub.channel === 'candle') this.candles.delete(`${sub.symbol}@${sub.interval ?? ''}`);
     }
-    this.scheduleFlush();
+    this.venue.scheduleFlush();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.flushTimer !== null) this.context.clock.clearTimeout(this.flushTimer);
-    this.flushTimer = null;
     this.stopPing();
-    this.pacer.clear();
     for (const state of this.books.values()) this.clearSnapshotTimer(state);
-    await this.socket.close();
+    await this.venue.close();
   }
 
   stats(): Record<string, number> {
-    return { connections: this.socket.openCount, ...this.counters };
+    return { connections: this.venue.openCount, ...this.counters, malformed: this.venue.malformed.count };
   }
 
   // ---- subscriptions ------------------------------------------------------------------------
@@ -141,7 +128,7 @@ export class KrakenAdapter implements ProviderAdapter {
     this.open = true;
     this.asked.clear();
     this.pending.clear();
-    this.pacer.clear();
+    this.venue.clearQueue();
     this.flush();
     this.stopPing();
     this.pingTimer = this.context.clock.setInterval(() => this.send({ method: 'ping', req_id: this.nextReqId++ }), this.tuning.pingIntervalMs);
@@ -149,7 +136,7 @@ export class KrakenAdapter implements ProviderAdapter {
 
   private connectionGone(detail: string): void {
     this.open = false;
-    this.pacer.clear();
+    this.venue.clearQueue();
     this.stopPing();
     for (const state of this.books.values()) {
       state.awaiting = true;
@@ -161,14 +148,6 @@ export class KrakenAdapter implements ProviderAdapter {
   private stopPing(): void {
     if (this.pingTimer !== null) this.context.clock.clearInterval(this.pingTimer);
     this.pingTimer = null;
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushTimer !== null || this.stopped) return;
-    this.flushTimer = this.context.clock.setTimeout(() => {
-      this.flushTimer = null;
-      this.flush();
-    }, 0);
   }
 
   /** What the nodes want, as groups (channel + depth/interval) → symbols. */
@@ -239,7 +218,7 @@ export class KrakenAdapter implements ProviderAdapter {
   }
 
   private send(message: Record<string, unknown>): void {
-    this.pacer.push(JSON.stringify(message));
+    this.venue.send(message);
   }
 
   private armSnapshotTimer(state: BookState): void {
@@ -277,18 +256,7 @@ export class KrakenAdapter implements ProviderAdapter {
 
   // ---- frames -------------------------------------------------------------------------------
 
-  private onFrame(text: string, receivedAt: number): void {
-    let frame: Wire;
-    try {
-      frame = parseKeepingNumberText(text) as Wire;
-    } catch {
-      this.malformed('a frame that is not JSON');
-      return;
-    }
-    if (frame === null || typeof frame !== 'object' || Array.isArray(frame)) {
-      this.malformed('a frame that is not a JSON object');
-      return;
-    }
+  private onFrame(frame: Wire, receivedAt: number): void {
     if (typeof frame.method === 'string') {
       this.answer(frame);
       return;
@@ -319,12 +287,12 @@ export class KrakenAdapter implements ProviderAdapter {
       default:
         problem = 'a frame on a channel it does not know';
     }
-    if (problem) this.malformed(problem);
+    if (problem) this.venue.malformed.report(problem);
   }
 
   /** One report per unreadable message; an unreadable book message may have been an update of any book: they all resync. */
   private unreadable(channel: unknown, problem: string): void {
-    this.malformed(problem);
+    this.venue.malformed.report(problem);
     if (channel === 'book') for (const state of this.books.values()) this.resubscribeBook(state, 'an order-book message could not be read');
   }
 
@@ -502,11 +470,7 @@ export class KrakenAdapter implements ProviderAdapter {
   }
 
   /** Counted and reported on every node (their node.error is rate-limited); logged at debug level only, so bad frames cannot flood the log. */
-  private malformed(reason: string): void {
-    this.counters.malformed += 1;
-    this.context.log.debug(`kraken: skipped ${reason}`);
-    this.context.error(new MarketError('PROTOCOL', `Kraken sent ${reason}; it was skipped`, { provider: 'kraken' }));
-  }
+
 }
 
 function subKey(sub: UpstreamSubscription): string {

@@ -8,6 +8,7 @@ import type { Channel } from '../../model/events';
 import { MarketError } from '../../model/errors';
 import { parseOccSymbol } from '../../model/occ';
 import { ResilientSocket } from '../../transport/resilient-socket';
+import { MalformedFrames, readJsonObject } from '../shared/venue-socket';
 import { CredentialsRefused } from '../shared/oauth-refresh';
 import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../../model/provider';
 import { SCHWAB_FIELDS, SCHWAB_SERVICES, SchwabDecoder, type SchwabService } from './decode';
@@ -53,11 +54,13 @@ export class SchwabAdapter implements ProviderAdapter {
   private streamer: StreamerInfo | null = null;
   private loginAnswer: ((item: ResponseItem) => void) | null = null;
   private nextRequestId = 1;
-  private readonly counters = { logins: 0, subscriptionCommands: 0, dataFrames: 0, malformed: 0 };
+  private readonly counters = { logins: 0, subscriptionCommands: 0, dataFrames: 0 };
+  private readonly malformedFrames: MalformedFrames;
 
   constructor(context: AdapterContext, options: SchwabAdapterOptions) {
     this.context = context;
     this.options = options;
+    this.malformedFrames = new MalformedFrames(context, 'schwab', 'Schwab');
     const { credentials } = context.settings;
     this.tokens = new SchwabTokens({
       context,
@@ -133,6 +136,7 @@ export class SchwabAdapter implements ProviderAdapter {
   stats(): Record<string, number> {
     return {
       ...this.counters,
+      malformed: this.malformedFrames.count,
       ...this.tokens.counters,
       connections: this.socket.openCount,
       activeSubscriptions: this.held.size,
@@ -204,18 +208,12 @@ export class SchwabAdapter implements ProviderAdapter {
   }
 
   private handleFrame(text: string): void {
-    let frame: { response?: unknown; notify?: unknown; data?: unknown };
-    try {
-      frame = JSON.parse(text) as typeof frame;
-    } catch {
-      this.malformed('a frame that is not JSON');
+    const read = readJsonObject(text);
+    if (read.problem !== undefined) {
+      this.malformed(read.problem);
       return;
     }
-    if (frame === null || typeof frame !== 'object' || Array.isArray(frame)) {
-      this.malformed('a frame that is not a JSON object');
-      return;
-    }
-    const { response, data, notify } = frame;
+    const { response, data, notify } = read.frame;
     if ((response === undefined && data === undefined && notify === undefined) || [response, data, notify].some((part) => part !== undefined && !Array.isArray(part))) {
       this.malformed('a frame with no response, data or notify list');
       return;
@@ -247,10 +245,9 @@ export class SchwabAdapter implements ProviderAdapter {
 
   /** Counted and reported on every node (their node.error is rate-limited); logged at debug level only, so bad frames cannot flood the log. */
   private malformed(reason: string): void {
-    this.counters.malformed += 1;
-    this.context.log.debug(`schwab: skipped ${reason}`);
-    this.context.error(new MarketError('PROTOCOL', `Schwab sent ${reason}; it was skipped`, { provider: 'schwab' }));
+    this.malformedFrames.report(reason);
   }
+
 
   private handleResponse(item: ResponseItem): void {
     if (item.service === 'ADMIN' && item.command === 'LOGIN') {
