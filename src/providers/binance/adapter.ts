@@ -16,6 +16,7 @@ import { MAX_SNAPSHOT_RETRY_MS, type BinanceTuning } from './limits';
 import { BinanceDecoder, type BinanceErrorBody, type DepthDiff, type FrameSource } from './decode';
 import { BinanceDepthSync, type DepthSnapshot } from './book';
 import { BinanceRest, BinanceRestError, INVALID_SYMBOL } from './rest';
+import { MalformedFrames } from '../shared/venue-socket';
 
 interface BookEntry {
   readonly sub: UpstreamSubscription;
@@ -46,9 +47,11 @@ export class BinanceAdapter implements ProviderAdapter {
   private readonly verified = new Set<string>();
   private verifyTimer: TimerHandle = null;
   private stopped = false;
-  private readonly counters = { snapshots: 0, resyncs: 0, unknownSymbols: 0, malformed: 0 };
+  private readonly counters = { snapshots: 0, resyncs: 0, unknownSymbols: 0 };
+  private readonly malformedFrames: MalformedFrames;
 
   constructor(context: AdapterContext, tuning: BinanceTuning) {
+    this.malformedFrames = new MalformedFrames(context, 'binance', 'Binance');
     this.context = context;
     this.tuning = tuning;
     this.options = parseBinanceOptions(context.settings.options);
@@ -127,7 +130,7 @@ export class BinanceAdapter implements ProviderAdapter {
   stats(): Record<string, number> {
     let synced = 0;
     for (const entry of this.books.values()) if (entry.sync.view.isSynced) synced += 1;
-    return { ...this.connections.stats(), ...this.counters, streams: this.streams.size, books: this.books.size, booksSynced: synced };
+    return { ...this.connections.stats(), ...this.counters, malformed: this.malformedFrames.count, streams: this.streams.size, books: this.books.size, booksSynced: synced };
   }
 
   private createBook(sub: UpstreamSubscription): BookEntry {
@@ -345,11 +348,8 @@ export class BinanceAdapter implements ProviderAdapter {
     this.context.error(new MarketError('SUBSCRIPTION', `Binance: unknown symbol ${symbol} (Binance says: "${error.msg}"); check the spelling, e.g. BTCUSDT`, detail));
   }
 
-  /** Counted and reported on every node (their node.error is rate-limited); logged at debug level only, so bad frames cannot flood the log. */
   private onMalformed(reason: string): void {
-    this.counters.malformed += 1;
-    this.context.log.debug(`binance: skipped ${reason}`);
-    this.context.error(new MarketError('PROTOCOL', `Binance sent ${reason}; it was skipped`, { provider: 'binance' }));
+    this.malformedFrames.report(reason);
   }
 
   private hasStreamsOf(symbol: string): boolean {

@@ -13,6 +13,7 @@
  */
 import type { CandleEvent, QuoteEvent, TradeEvent } from '../../model/events';
 import type { TradeStream } from './settings';
+import { decimalOrNaN, isWholeCount } from '../shared/wire-values';
 
 /** A diff-depth event (`depthUpdate`): prices and quantities stay text until the book applies them. */
 export interface DepthDiff {
@@ -208,9 +209,9 @@ export class BinanceDecoder {
   }
 
   private trade(raw: RawTrade, receivedAt: number, source: FrameSource): void {
-    const price = decimal(raw.p);
-    const size = decimal(raw.q);
-    if (!(price > 0 && size > 0 && isId(raw.t) && isTime(raw.T) && isSymbol(raw.s) && typeof raw.m === 'boolean')) {
+    const price = decimalOrNaN(raw.p);
+    const size = decimalOrNaN(raw.q);
+    if (!(price > 0 && size > 0 && isWholeCount(raw.t) && isTime(raw.T) && isSymbol(raw.s) && typeof raw.m === 'boolean')) {
       this.sink.malformed('a trade that could not be read (price, quantity, id, time or side)');
       return;
     }
@@ -229,9 +230,9 @@ export class BinanceDecoder {
   }
 
   private aggTrade(raw: RawAggTrade, receivedAt: number, source: FrameSource): void {
-    const price = decimal(raw.p);
-    const size = decimal(raw.q);
-    if (!(price > 0 && size > 0 && isId(raw.a) && isTime(raw.T) && isSymbol(raw.s) && typeof raw.m === 'boolean')) {
+    const price = decimalOrNaN(raw.p);
+    const size = decimalOrNaN(raw.q);
+    if (!(price > 0 && size > 0 && isWholeCount(raw.a) && isTime(raw.T) && isSymbol(raw.s) && typeof raw.m === 'boolean')) {
       this.sink.malformed('an aggregate trade that could not be read (price, quantity, id, time or side)');
       return;
     }
@@ -312,11 +313,11 @@ export class BinanceDecoder {
   }
 
   private bookTicker(raw: RawBookTicker, receivedAt: number): void {
-    const bid = decimal(raw.b);
-    const bidSize = decimal(raw.B);
-    const ask = decimal(raw.a);
-    const askSize = decimal(raw.A);
-    if (!(bid >= 0 && bidSize >= 0 && ask >= 0 && askSize >= 0 && isId(raw.u) && isSymbol(raw.s))) {
+    const bid = decimalOrNaN(raw.b);
+    const bidSize = decimalOrNaN(raw.B);
+    const ask = decimalOrNaN(raw.a);
+    const askSize = decimalOrNaN(raw.A);
+    if (!(bid >= 0 && bidSize >= 0 && ask >= 0 && askSize >= 0 && isWholeCount(raw.u) && isSymbol(raw.s))) {
       this.sink.malformed('a best bid/ask that could not be read (prices, quantities or update id)');
       return;
     }
@@ -362,11 +363,11 @@ export class BinanceDecoder {
       interval: k.i,
       start: k.t / divisor,
       end: (k.T + 1) / divisor, // T is the bucket's last instant (start + interval - 1 unit)
-      open: decimal(k.o),
-      high: decimal(k.h),
-      low: decimal(k.l),
-      close: decimal(k.c),
-      volume: decimal(k.v),
+      open: decimalOrNaN(k.o),
+      high: decimalOrNaN(k.h),
+      low: decimalOrNaN(k.l),
+      close: decimalOrNaN(k.c),
+      volume: decimalOrNaN(k.v),
       closed: k.x,
     };
     this.sink.event(event);
@@ -374,7 +375,7 @@ export class BinanceDecoder {
 
   private depthUpdate(raw: RawDepth, receivedAt: number, source: FrameSource): void {
     // An unreadable diff is skipped whole; the next one then shows the hole in the update ids (a resync).
-    if (!(isId(raw.U) && isId(raw.u) && raw.U <= raw.u && isTime(raw.E) && isSymbol(raw.s) && levelsReadable(raw.b) && levelsReadable(raw.a))) {
+    if (!(isWholeCount(raw.U) && isWholeCount(raw.u) && raw.U <= raw.u && isTime(raw.E) && isSymbol(raw.s) && levelsReadable(raw.b) && levelsReadable(raw.a))) {
       this.sink.malformed('an order-book update that could not be read');
       return;
     }
@@ -383,20 +384,7 @@ export class BinanceDecoder {
   }
 }
 
-/**
- * A price or quantity as Binance writes it (a decimal string) as a number; NaN for anything else,
- * including numbers too large for a double (Infinity) and the empty string.
- */
-function decimal(value: unknown): number {
-  if (typeof value !== 'string' || value === '') return NaN;
-  const number = Number(value);
-  return Number.isFinite(number) ? number : NaN;
-}
 
-/** Trade, update and aggregate ids: whole numbers a double holds exactly (a huge id would stop every later one as a "repeat"). */
-function isId(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
-}
 
 function isTime(value: unknown): value is number {
   return typeof value === 'number' && value > 0 && Number.isFinite(value);
@@ -410,7 +398,7 @@ function isSymbol(value: unknown): value is string {
 function levelsReadable(levels: unknown): boolean {
   if (!Array.isArray(levels)) return false;
   for (const level of levels) {
-    if (!Array.isArray(level) || !(decimal(level[0]) > 0) || !(decimal(level[1]) >= 0)) return false;
+    if (!Array.isArray(level) || !(decimalOrNaN(level[0]) > 0) || !(decimalOrNaN(level[1]) >= 0)) return false;
   }
   return true;
 }
@@ -418,6 +406,6 @@ function levelsReadable(levels: unknown): boolean {
 function klineReadable(raw: RawKline): boolean {
   const k = raw.k as Partial<RawKline['k']> | null;
   if (k === null || typeof k !== 'object' || !isTime(raw.E) || !isSymbol(raw.s)) return false;
-  return isId(k.t) && isId(k.T) && k.T >= k.t && typeof k.i === 'string' && typeof k.x === 'boolean' &&
-    decimal(k.o) >= 0 && decimal(k.h) >= 0 && decimal(k.l) >= 0 && decimal(k.c) >= 0 && decimal(k.v) >= 0;
+  return isWholeCount(k.t) && isWholeCount(k.T) && k.T >= k.t && typeof k.i === 'string' && typeof k.x === 'boolean' &&
+    decimalOrNaN(k.o) >= 0 && decimalOrNaN(k.h) >= 0 && decimalOrNaN(k.l) >= 0 && decimalOrNaN(k.c) >= 0 && decimalOrNaN(k.v) >= 0;
 }

@@ -22,6 +22,7 @@ import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../.
 import { CANDLE_MS, COINBASE_CHANNELS, coinbaseUrl, type CoinbaseChannel } from './settings';
 import type { CoinbaseTuning } from './limits';
 import { createJwtSigner, type JwtSigner } from './auth';
+import { decimalOrNaN, isWholeCount, quoteSides } from '../shared/wire-values';
 
 type RequestChannel = CoinbaseChannel | 'heartbeats';
 
@@ -82,7 +83,7 @@ interface Level2Event {
   updates?: Array<{ side: string; price_level: string; new_quantity: string }>;
 }
 
-const CHANNEL_OF: Readonly<Record<CoinbaseChannel, Channel>> = { ticker: 'quote', market_trades: 'trade', candles: 'candle', level2: 'book' };
+const OUR_CHANNEL_OF: Readonly<Record<CoinbaseChannel, Channel>> = { ticker: 'quote', market_trades: 'trade', candles: 'candle', level2: 'book' };
 
 export class CoinbaseAdapter implements ProviderAdapter {
   private readonly context: AdapterContext;
@@ -258,7 +259,7 @@ export class CoinbaseAdapter implements ProviderAdapter {
     if (!this.wanted.get(channel)?.delete(product)) return;
     this.subs.delete(`${channel}:${product}`);
     if (channel === 'level2') this.dropBook(product);
-    this.context.error(new MarketError('SUBSCRIPTION', `${text}; check the product id, e.g. BTC-USD`, { provider: 'coinbase', symbol: product, channel: CHANNEL_OF[channel], reason }));
+    this.context.error(new MarketError('SUBSCRIPTION', `${text}; check the product id, e.g. BTC-USD`, { provider: 'coinbase', symbol: product, channel: OUR_CHANNEL_OF[channel], reason }));
   }
 
   private settleIfIdle(): void {
@@ -290,7 +291,7 @@ export class CoinbaseAdapter implements ProviderAdapter {
       return;
     }
     const seq = frame.sequence_num;
-    if (seq !== undefined && !isCount(seq)) {
+    if (seq !== undefined && !isWholeCount(seq)) {
       // Not trusted as a sequence number (a huge one would make every later message look old);
       // the next message shows the hole, if there is one.
       this.venue.malformed.report('a message with an unreadable sequence_num');
@@ -434,20 +435,13 @@ export class CoinbaseAdapter implements ProviderAdapter {
         continue;
       }
       for (const symbol of this.targets('ticker', ticker.product_id)) {
-        const bidSize = numberOrNull(ticker.best_bid_quantity);
-        const askSize = numberOrNull(ticker.best_ask_quantity);
-        const hasBid = bidSize !== null && bidSize > 0 && numberOrNull(ticker.best_bid) !== null;
-        const hasAsk = askSize !== null && askSize > 0 && numberOrNull(ticker.best_ask) !== null;
         const quote: QuoteEvent = {
           type: 'quote',
           provider: 'coinbase',
           symbol,
           ts,
           receivedAt,
-          bid: hasBid ? numberOrNull(ticker.best_bid) : null,
-          bidSize: hasBid ? bidSize : null,
-          ask: hasAsk ? numberOrNull(ticker.best_ask) : null,
-          askSize: hasAsk ? askSize : null,
+          ...quoteSides(ticker.best_bid, ticker.best_bid_quantity, ticker.best_ask, ticker.best_ask_quantity),
         };
         this.context.emit(quote);
       }
@@ -534,21 +528,9 @@ export class CoinbaseAdapter implements ProviderAdapter {
     return out;
   }
 
-  /** Counted and reported on every node (their node.error is rate-limited); logged at debug level only, so bad frames cannot flood the log. */
-
 }
 
-/** A sequence number or id: a whole number a double holds exactly. */
-function isCount(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) >= 0;
-}
 
-/** A decimal string as a finite number ≥ 0, else NaN (empty text, other types, overflow). */
-function decimal(value: unknown): number {
-  if (typeof value !== 'string' || value === '') return NaN;
-  const number = Number(value);
-  return Number.isFinite(number) && number >= 0 ? number : NaN;
-}
 
 /** Checked before anything is applied: a book message is taken whole or not at all. */
 function level2Problem(events: unknown[]): string | null {
@@ -559,7 +541,7 @@ function level2Problem(events: unknown[]): string | null {
     }
     for (const update of body.updates as unknown[]) {
       const level = update as { side?: unknown; price_level?: unknown; new_quantity?: unknown } | null;
-      if (!level || (level.side !== 'bid' && level.side !== 'offer') || !(decimal(level.price_level) > 0) || !(decimal(level.new_quantity) >= 0)) {
+      if (!level || (level.side !== 'bid' && level.side !== 'offer') || !(decimalOrNaN(level.price_level) > 0) || !(decimalOrNaN(level.new_quantity) >= 0)) {
         return 'an order-book level that could not be read';
       }
     }
@@ -570,13 +552,13 @@ function level2Problem(events: unknown[]): string | null {
 function tradeReadable(value: unknown): value is RawTrade {
   const raw = value as Partial<RawTrade> | null;
   return !!raw && typeof raw === 'object' && typeof raw.trade_id === 'string' && /^\d{1,15}$/.test(raw.trade_id) && typeof raw.product_id === 'string' &&
-    decimal(raw.price) > 0 && decimal(raw.size) > 0 && typeof raw.time === 'string';
+    decimalOrNaN(raw.price) > 0 && decimalOrNaN(raw.size) > 0 && typeof raw.time === 'string';
 }
 
 function candleReadable(value: unknown): value is RawCandle {
   const raw = value as Partial<RawCandle> | null;
   return !!raw && typeof raw === 'object' && typeof raw.product_id === 'string' && typeof raw.start === 'string' && /^\d{1,12}$/.test(raw.start) &&
-    decimal(raw.open) >= 0 && decimal(raw.high) >= 0 && decimal(raw.low) >= 0 && decimal(raw.close) >= 0 && decimal(raw.volume) >= 0;
+    decimalOrNaN(raw.open) >= 0 && decimalOrNaN(raw.high) >= 0 && decimalOrNaN(raw.low) >= 0 && decimalOrNaN(raw.close) >= 0 && decimalOrNaN(raw.volume) >= 0;
 }
 
 type RawTicker = NonNullable<TickerEvent['tickers']>[number];
@@ -585,7 +567,7 @@ type RawTicker = NonNullable<TickerEvent['tickers']>[number];
 function tickerReadable(value: unknown): value is RawTicker {
   const raw = value as Record<string, unknown> | null;
   if (!raw || typeof raw !== 'object' || typeof raw.product_id !== 'string') return false;
-  return ['best_bid', 'best_bid_quantity', 'best_ask', 'best_ask_quantity'].every((field) => raw[field] === undefined || raw[field] === '' || !Number.isNaN(decimal(raw[field])));
+  return ['best_bid', 'best_bid_quantity', 'best_ask', 'best_ask_quantity'].every((field) => raw[field] === undefined || raw[field] === '' || decimalOrNaN(raw[field]) >= 0);
 }
 
 function applyLevels(bids: SyncedBook['book']['bids'], asks: SyncedBook['book']['asks'], updates: NonNullable<Level2Event['updates']>): void {
@@ -599,11 +581,6 @@ function aliasOf(product: string): string {
   return product.endsWith('-USDC') ? product.slice(0, -1) : product;
 }
 
-function numberOrNull(text: string | undefined): number | null {
-  if (text === undefined || text === '') return null;
-  const value = Number(text);
-  return Number.isFinite(value) ? value : null;
-}
 
 function setOf<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
   let set = map.get(key);

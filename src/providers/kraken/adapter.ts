@@ -18,6 +18,7 @@ import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../.
 import { KRAKEN_INTERVAL_MINUTES, krakenBookDepth, krakenUrl } from './settings';
 import type { KrakenTuning } from './limits';
 import { krakenChecksum, parseKeepingNumberText } from './decode';
+import { decimalOrNull, quoteSides } from '../shared/wire-values';
 
 type KrakenChannel = 'ticker' | 'trade' | 'ohlc' | 'book';
 
@@ -44,7 +45,7 @@ interface Level {
   qty: string;
 }
 
-const CHANNEL_OF = { quote: 'ticker', trade: 'trade', candle: 'ohlc', book: 'book' } as const;
+const KRAKEN_CHANNEL_OF_OURS = { quote: 'ticker', trade: 'trade', candle: 'ohlc', book: 'book' } as const;
 
 export class KrakenAdapter implements ProviderAdapter {
   private readonly context: AdapterContext;
@@ -167,7 +168,7 @@ export class KrakenAdapter implements ProviderAdapter {
   }
 
   private groupOf(sub: UpstreamSubscription): Group {
-    const channel = CHANNEL_OF[sub.channel as keyof typeof CHANNEL_OF];
+    const channel = KRAKEN_CHANNEL_OF_OURS[sub.channel as keyof typeof KRAKEN_CHANNEL_OF_OURS];
     if (channel === 'book') return { channel, param: this.books.get(sub.symbol)?.depth ?? krakenBookDepth(sub.depth) };
     if (channel === 'ohlc') return { channel, param: KRAKEN_INTERVAL_MINUTES[sub.interval ?? '1m'] ?? 1 };
     return { channel };
@@ -310,7 +311,7 @@ export class KrakenAdapter implements ProviderAdapter {
     const result = (frame.result ?? {}) as Wire;
     const symbol = typeof frame.symbol === 'string' ? frame.symbol : typeof result.symbol === 'string' ? result.symbol : undefined;
     // The refusal names the symbol but not the channel: the req_id tells which request it answers.
-    const refused = [...this.subs.values()].filter((sub) => sub.symbol === symbol && (!request || CHANNEL_OF[sub.channel as keyof typeof CHANNEL_OF] === request.group.channel));
+    const refused = [...this.subs.values()].filter((sub) => sub.symbol === symbol && (!request || KRAKEN_CHANNEL_OF_OURS[sub.channel as keyof typeof KRAKEN_CHANNEL_OF_OURS] === request.group.channel));
     if (!symbol || refused.length === 0) {
       if (!symbol) this.context.error(new MarketError('SUBSCRIPTION', `Kraken refused a request: "${words}"`, { provider: 'kraken', reason: words }));
       return;
@@ -337,7 +338,7 @@ export class KrakenAdapter implements ProviderAdapter {
   /** Returns what could not be read, or null. */
   private book(entry: Wire, snapshot: boolean, receivedAt: number): string | null {
     const symbol = entry.symbol;
-    if (typeof symbol !== 'string' || !levelsReadable(entry.bids) || !levelsReadable(entry.asks) || numberOrNull(entry.checksum) === null) {
+    if (typeof symbol !== 'string' || !levelsReadable(entry.bids) || !levelsReadable(entry.asks) || decimalOrNull(entry.checksum) === null) {
       // Nothing of it is applied; the book it was for (or every book, when that is unclear) resyncs.
       const own = typeof symbol === 'string' ? this.books.get(symbol) : undefined;
       const targets = typeof symbol === 'string' ? (own ? [own] : []) : [...this.books.values()];
@@ -381,24 +382,17 @@ export class KrakenAdapter implements ProviderAdapter {
 
   private ticker(entry: Wire, receivedAt: number): string | null {
     const symbol = entry.symbol;
-    if (typeof symbol !== 'string' || !['bid', 'bid_qty', 'ask', 'ask_qty'].every((field) => entry[field] === undefined || numberOrNull(entry[field]) !== null)) {
+    if (typeof symbol !== 'string' || !['bid', 'bid_qty', 'ask', 'ask_qty'].every((field) => entry[field] === undefined || decimalOrNull(entry[field]) !== null)) {
       return 'a ticker that could not be read';
     }
     if (!this.subs.has(`quote:${symbol}`)) return null;
-    const bidSize = numberOrNull(entry.bid_qty);
-    const askSize = numberOrNull(entry.ask_qty);
-    const hasBid = bidSize !== null && bidSize > 0 && numberOrNull(entry.bid) !== null;
-    const hasAsk = askSize !== null && askSize > 0 && numberOrNull(entry.ask) !== null;
     const quote: QuoteEvent = {
       type: 'quote',
       provider: 'kraken',
       symbol,
       ts: (typeof entry.timestamp === 'string' && Date.parse(entry.timestamp)) || receivedAt,
       receivedAt,
-      bid: hasBid ? numberOrNull(entry.bid) : null,
-      bidSize: hasBid ? bidSize : null,
-      ask: hasAsk ? numberOrNull(entry.ask) : null,
-      askSize: hasAsk ? askSize : null,
+      ...quoteSides(entry.bid, entry.bid_qty, entry.ask, entry.ask_qty),
     };
     this.context.emit(quote);
     return null;
@@ -406,8 +400,8 @@ export class KrakenAdapter implements ProviderAdapter {
 
   private trade(entry: Wire, receivedAt: number): string | null {
     const symbol = entry.symbol;
-    const price = numberOrNull(entry.price);
-    const size = numberOrNull(entry.qty);
+    const price = decimalOrNull(entry.price);
+    const size = decimalOrNull(entry.qty);
     const id = entry.trade_id;
     if (typeof symbol !== 'string' || price === null || price <= 0 || size === null || size <= 0 || (id !== undefined && !isTradeId(id)) || (entry.side !== undefined && entry.side !== 'buy' && entry.side !== 'sell')) {
       return 'a trade that could not be read (price, qty, side or trade_id)';
@@ -460,7 +454,7 @@ export class KrakenAdapter implements ProviderAdapter {
         high: Number(entry.high),
         low: Number(entry.low),
         close: Number(entry.close),
-        volume: numberOrNull(entry.volume),
+        volume: decimalOrNull(entry.volume),
         closed: false,
       };
       this.candles.set(key, candle);
@@ -468,8 +462,6 @@ export class KrakenAdapter implements ProviderAdapter {
     }
     return problem;
   }
-
-  /** Counted and reported on every node (their node.error is rate-limited); logged at debug level only, so bad frames cannot flood the log. */
 
 }
 
@@ -503,8 +495,8 @@ function levelsReadable(levels: unknown): boolean {
   if (!Array.isArray(levels)) return false;
   for (const level of levels) {
     const { price, qty } = (level ?? {}) as { price?: unknown; qty?: unknown };
-    const p = numberOrNull(price);
-    const q = numberOrNull(qty);
+    const p = decimalOrNull(price);
+    const q = decimalOrNull(qty);
     if (p === null || p <= 0 || q === null || q < 0) return false;
   }
   return true;
@@ -516,12 +508,7 @@ function isTradeId(value: unknown): boolean {
 }
 
 function ohlcReadable(entry: Wire): boolean {
-  return typeof entry.symbol === 'string' && typeof entry.interval_begin === 'string' && Number.isFinite(Date.parse(entry.interval_begin)) && numberOrNull(entry.interval) !== null &&
-    ['open', 'high', 'low', 'close'].every((field) => numberOrNull(entry[field]) !== null) && (entry.volume === undefined || numberOrNull(entry.volume) !== null);
+  return typeof entry.symbol === 'string' && typeof entry.interval_begin === 'string' && Number.isFinite(Date.parse(entry.interval_begin)) && decimalOrNull(entry.interval) !== null &&
+    ['open', 'high', 'low', 'close'].every((field) => decimalOrNull(entry[field]) !== null) && (entry.volume === undefined || decimalOrNull(entry.volume) !== null);
 }
 
-function numberOrNull(value: unknown): number | null {
-  if (typeof value !== 'string' || value === '') return null;
-  const number = Number(value);
-  return Number.isFinite(number) ? number : null;
-}

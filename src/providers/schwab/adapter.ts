@@ -243,7 +243,6 @@ export class SchwabAdapter implements ProviderAdapter {
     // notify: heartbeats only keep the watchdog fed (the socket counts every frame).
   }
 
-  /** Counted and reported on every node (their node.error is rate-limited); logged at debug level only, so bad frames cannot flood the log. */
   private malformed(reason: string): void {
     this.malformedFrames.report(reason);
   }

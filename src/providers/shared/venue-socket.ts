@@ -28,7 +28,10 @@ export function readJsonObject(text: string, parse: (text: string) => unknown = 
   return { frame: frame as JsonObject };
 }
 
-/** Counts and reports the frames a venue sent that could not be read. */
+/**
+ * Counts and reports the frames a venue sent that could not be read: on every node (their
+ * node.error is rate-limited), and in the log at debug level only, so bad frames cannot flood it.
+ */
 export class MalformedFrames {
   count = 0;
 
