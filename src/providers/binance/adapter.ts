@@ -46,6 +46,11 @@ export class BinanceAdapter implements ProviderAdapter {
   /** Symbols known to exist (data seen or listed by exchangeInfo). */
   private readonly verified = new Set<string>();
   private verifyTimer: TimerHandle = null;
+  /** Batches of silent symbols waiting for their exchangeInfo lookup, one request at a time. */
+  private readonly verifyQueue: Array<{ symbols: string[]; whole: boolean }> = [];
+  private verifyInFlight = false;
+  private verifyPause: TimerHandle = null;
+  private verifyRound = newVerifyRound();
   private stopped = false;
   private readonly counters = { snapshots: 0, resyncs: 0, unknownSymbols: 0 };
   private readonly malformedFrames: MalformedFrames;
@@ -121,6 +126,9 @@ export class BinanceAdapter implements ProviderAdapter {
     const clock = this.context.clock;
     if (this.verifyTimer !== null) clock.clearInterval(this.verifyTimer);
     this.verifyTimer = null;
+    if (this.verifyPause !== null) clock.clearTimeout(this.verifyPause);
+    this.verifyPause = null;
+    this.verifyQueue.length = 0;
     for (const symbol of [...this.books.keys()]) this.dropBook(symbol);
     this.rest.abortAll();
     await this.connections.stop();
@@ -304,34 +312,106 @@ export class BinanceAdapter implements ProviderAdapter {
     }
   }
 
+  /**
+   * Silent symbols past their deadline are looked up together: one exchangeInfo request per
+   * `verifyIntervalMs` at most (weight 20 each, far under the 6,000/min IP budget whatever the
+   * number of symbols) naming up to `verifySymbolsPerRequest` of them; more than that at once
+   * and one request for the whole list answers them all. A list refused with -1121 holds at
+   * least one unknown symbol: it is split in halves until the unknown ones stand alone. One
+   * summary line when the queue is done, not one per symbol.
+   */
   private verifySilentSymbols(): void {
     const now = this.context.clock.now();
+    const due: string[] = [];
     for (const [symbol, deadline] of this.unverified) {
       if (deadline > now) continue;
       this.unverified.delete(symbol);
-      this.rest.exchangeInfo(symbol).then(
-        (info) => {
-          if (this.stopped || !this.hasStreamsOf(symbol)) return;
-          if (!info) {
-            this.rejectSymbol(symbol, { code: INVALID_SYMBOL, msg: 'not listed by exchangeInfo' });
-            return;
-          }
-          this.verified.add(symbol);
-          if (info.status !== 'TRADING') {
-            this.context.notice({ level: 'warning', code: 'SYMBOL_NOT_TRADING', detail: `Binance lists ${symbol} with status ${info.status}: no data until it trades again` });
-          }
-        },
-        (err: unknown) => {
-          if (this.stopped || !this.hasStreamsOf(symbol)) return;
-          if (err instanceof BinanceRestError && err.body.code === INVALID_SYMBOL) this.rejectSymbol(symbol, err.body);
-          else this.context.log.warn(`binance: could not look up ${symbol}: ${err instanceof Error ? err.message : String(err)}`);
-        },
-      );
+      due.push(symbol);
     }
+    if (due.length > this.tuning.verifySymbolsPerRequest) this.verifyQueue.push({ symbols: due, whole: true });
+    else if (due.length > 0) this.verifyQueue.push({ symbols: due, whole: false });
+    if (due.length > 0) this.verifyRound.symbols += due.length;
     if (this.unverified.size === 0 && this.verifyTimer !== null) {
       this.context.clock.clearInterval(this.verifyTimer);
       this.verifyTimer = null;
     }
+    this.nextVerifyRequest();
+  }
+
+  private nextVerifyRequest(): void {
+    if (this.stopped || this.verifyInFlight || this.verifyPause !== null) return;
+    const next = this.verifyQueue.shift();
+    if (!next) {
+      this.summarizeVerifyRound();
+      return;
+    }
+    const batch = next.symbols.filter((symbol) => this.hasStreamsOf(symbol));
+    if (batch.length === 0) {
+      this.nextVerifyRequest();
+      return;
+    }
+    this.verifyInFlight = true;
+    this.verifyRound.requests += 1;
+    const settled = (): void => {
+      this.verifyInFlight = false;
+      if (this.stopped) return;
+      this.verifyPause = this.context.clock.setTimeout(() => {
+        this.verifyPause = null;
+        this.nextVerifyRequest();
+      }, this.tuning.verifyIntervalMs);
+    };
+    this.rest.exchangeInfo(next.whole ? null : batch).then(
+      (listed) => {
+        settled();
+        if (this.stopped) return;
+        for (const symbol of batch) {
+          if (!this.hasStreamsOf(symbol)) continue;
+          const info = listed.find((entry) => entry.symbol === symbol);
+          if (!info) {
+            this.verifyRound.unknown.push(symbol);
+            this.rejectSymbol(symbol, { code: INVALID_SYMBOL, msg: 'not listed by exchangeInfo' });
+            continue;
+          }
+          this.verified.add(symbol);
+          if (info.status !== 'TRADING') {
+            this.verifyRound.notTrading += 1;
+            this.context.notice({ level: 'warning', code: 'SYMBOL_NOT_TRADING', detail: `Binance lists ${symbol} with status ${info.status}: no data until it trades again` });
+          }
+        }
+      },
+      (err: unknown) => {
+        settled();
+        if (this.stopped) return;
+        if (err instanceof BinanceRestError && err.body.code === INVALID_SYMBOL) {
+          if (batch.length === 1) {
+            const symbol = batch[0] as string;
+            if (this.hasStreamsOf(symbol)) {
+              this.verifyRound.unknown.push(symbol);
+              this.rejectSymbol(symbol, err.body);
+            }
+          } else {
+            const half = Math.ceil(batch.length / 2);
+            this.verifyQueue.unshift({ symbols: batch.slice(0, half), whole: false }, { symbols: batch.slice(half), whole: false });
+          }
+          return;
+        }
+        this.verifyRound.failed += batch.length;
+        this.verifyRound.lastFailure = err instanceof Error ? err.message : String(err);
+      },
+    );
+  }
+
+  private summarizeVerifyRound(): void {
+    const round = this.verifyRound;
+    if (round.requests === 0) return;
+    const unknown = round.unknown.length === 0 ? 'none unknown' : `${round.unknown.length} unknown (${round.unknown.slice(0, 10).join(', ')}${round.unknown.length > 10 ? ', …' : ''})`;
+    const parts = [unknown];
+    if (round.notTrading > 0) parts.push(`${round.notTrading} not trading`);
+    if (round.failed > 0) parts.push(`${round.failed} not checked: ${round.lastFailure}`);
+    const line = `binance: looked up ${round.symbols} silent symbol${round.symbols === 1 ? '' : 's'} with ${round.requests} exchangeInfo request${round.requests === 1 ? '' : 's'}: ${parts.join('; ')}`;
+    if (round.failed > 0) this.context.log.warn(line);
+    else this.context.log.info(line);
+    this.verifyRound = newVerifyRound();
   }
 
   /** Binance does not know the symbol: tell its nodes in Binance's words, and stop asking for its streams. */
@@ -362,4 +442,17 @@ export class BinanceAdapter implements ProviderAdapter {
     this.verified.delete(symbol);
     this.decoder.forget(symbol);
   }
+}
+
+interface VerifyRound {
+  symbols: number;
+  requests: number;
+  unknown: string[];
+  notTrading: number;
+  failed: number;
+  lastFailure: string;
+}
+
+function newVerifyRound(): VerifyRound {
+  return { symbols: 0, requests: 0, unknown: [], notTrading: 0, failed: 0, lastFailure: '' };
 }

@@ -20,6 +20,10 @@ export interface ConnectionTuning {
 export interface BinanceTuning extends ConnectionTuning {
   /** A confirmed symbol silent this long is looked up with exchangeInfo. */
   verifyAfterMs: number;
+  /** Symbols per exchangeInfo lookup (one request weighs 20 whatever the number, docs/protocols/binance.md §4). */
+  verifySymbolsPerRequest: number;
+  /** Pause between two exchangeInfo lookups: 20 weight a second at most, a fifth of the 6,000/min IP budget. */
+  verifyIntervalMs: number;
   /** First wait before fetching a snapshot again (doubles up to 30 s). */
   snapshotRetryMs: number;
   /** A snapshot that arrived before any diff event is applied after this long without one. */
@@ -34,6 +38,8 @@ export const DEFAULT_BINANCE_TUNING: Readonly<BinanceTuning> = Object.freeze({
   overlapMs: 3_000,
   staleAfterMs: 60_000,
   verifyAfterMs: 5_000,
+  verifySymbolsPerRequest: 100,
+  verifyIntervalMs: 1_000,
   snapshotRetryMs: 250,
   quietSnapshotMs: 1_000,
 });

@@ -47,10 +47,14 @@ export class BinanceRest {
     });
   }
 
-  exchangeInfo(symbol: string): Promise<SymbolInfo | null> {
-    return this.get<{ symbols?: SymbolInfo[] }>(`/api/v3/exchangeInfo?symbol=${encodeURIComponent(symbol)}`).then(
-      (body) => body.symbols?.find((info) => info.symbol === symbol) ?? null,
-    );
+  /**
+   * What Binance lists of these symbols, in one request of weight 20 whatever their number:
+   * `symbol=A`, `symbols=["A","B"]`, or (`symbols` null) the whole list. Binance refuses a
+   * `symbols` list with -1121 when any one of them is unknown (docs/protocols/binance.md §4).
+   */
+  exchangeInfo(symbols: readonly string[] | null): Promise<SymbolInfo[]> {
+    const query = symbols === null ? '' : symbols.length === 1 ? `?symbol=${encodeURIComponent(symbols[0] as string)}` : `?symbols=${encodeURIComponent(JSON.stringify(symbols))}`;
+    return this.get<{ symbols?: SymbolInfo[] }>(`/api/v3/exchangeInfo${query}`).then((body) => body.symbols ?? []);
   }
 
   /** Aborts every request in flight (the adapter is stopping). */

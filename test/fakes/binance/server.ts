@@ -440,6 +440,29 @@ export class FakeBinance {
       answer(404, '{"code":-1000,"msg":"Not found."}');
       return;
     }
+    if (url.pathname === '/api/v3/exchangeInfo' && !symbol) {
+      // `symbols=["A","B"]` (all must exist, or -1121 for the whole list) or no parameter: every listed symbol.
+      const listText = url.searchParams.get('symbols');
+      let names: string[];
+      if (listText === null) names = [...this.markets.keys()];
+      else {
+        try {
+          const parsed: unknown = JSON.parse(listText);
+          if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === 'string')) throw new Error('not a list');
+          names = parsed as string[];
+        } catch {
+          answer(400, `{"code":-1100,"msg":"Illegal characters found in parameter 'symbols'; legal range is '^\\[(\"[A-Z0-9-_.]{1,20}\"(,\"[A-Z0-9-_.]{1,20}\"){0,}){0,1}\\]$'."}`);
+          return;
+        }
+        if (names.some((name) => !this.markets.has(name))) {
+          answer(400, '{"code":-1121,"msg":"Invalid symbol."}');
+          return;
+        }
+      }
+      const symbols = names.map((name) => ({ symbol: name, status: this.markets.get(name)?.status ?? 'TRADING', baseAsset: name.slice(0, 3), quoteAsset: name.slice(3) }));
+      answer(200, JSON.stringify({ timezone: 'UTC', serverTime: this.clock.now(), rateLimits: [], exchangeFilters: [], symbols }));
+      return;
+    }
     if (!symbol) {
       answer(400, `{"code":-1102,"msg":"Mandatory parameter 'symbol' was not sent, was empty/null, or malformed."}`);
       return;

@@ -350,6 +350,44 @@ describe('binance provider against the local fake', function () {
     assert.equal(h.errors[0]!.channel, 'book');
   });
 
+  it('looks up 5,000 silent symbols with one paced exchangeInfo request, reports the unknown ones and logs one summary line', async () => {
+    await start({ maxStreamsPerConnection: 6_000, streamsPerMessage: 1_000, verifyAfterMs: 100 }, { maxStreamsPerConnection: 6_000 });
+    const symbols = Array.from({ length: 5_000 }, (_, i) => `S${String(i).padStart(4, '0')}USDT`);
+    const unknown = new Set(['S0007USDT', 'S4321USDT']);
+    for (const symbol of symbols) if (!unknown.has(symbol)) fake.list(symbol);
+    h.subscribe(symbols.map((symbol) => ({ channel: 'trade' as const, symbol })));
+    await until(() => h.errors.length === 2, 'the two unknown symbols reported', 20_000);
+    await until(() => h.logs.some((l) => l.includes('exchangeInfo request')), 'the summary line', 5_000);
+    const lookups = fake.restCalls.filter((call) => call.startsWith('/api/v3/exchangeInfo'));
+    assert.deepEqual(lookups, ['/api/v3/exchangeInfo'], 'one request for the whole list, not one per symbol');
+    assert.deepEqual(new Set(h.errors.map((e) => e.symbol)), unknown);
+    assert.ok(h.errors.every((e) => e.code === 'SUBSCRIPTION'));
+    const summary = h.logs.filter((l) => l.includes('silent symbol'));
+    assert.deepEqual(summary, ['info: binance: looked up 5000 silent symbols with 1 exchangeInfo request: 2 unknown (S0007USDT, S4321USDT)']);
+  });
+
+  it('finds unknown symbols in a refused exchangeInfo list by halving it, one request a second at most', async () => {
+    await start({ verifyAfterMs: 100, verifyIntervalMs: 200 });
+    const symbols = Array.from({ length: 16 }, (_, i) => `T${String(i).padStart(2, '0')}USDT`);
+    for (const symbol of symbols) if (symbol !== 'T05USDT') fake.list(symbol);
+    const stamps: number[] = [];
+    const calls = fake.restCalls;
+    const push = calls.push.bind(calls);
+    calls.push = (...items: string[]): number => {
+      for (const item of items) if (item.startsWith('/api/v3/exchangeInfo')) stamps.push(Date.now());
+      return push(...items);
+    };
+    h.subscribe(symbols.map((symbol) => ({ channel: 'trade' as const, symbol })));
+    await until(() => h.logs.some((l) => l.includes('exchangeInfo requests')), 'the summary line', 15_000);
+    assert.deepEqual(h.errors.map((e) => e.symbol), ['T05USDT']);
+    const lookups = calls.filter((call) => call.startsWith('/api/v3/exchangeInfo'));
+    // 16 → 8 + 8 → 4 + 4 → 2 + 2 → 1 + 1: the list, then two halves at each of four levels at most.
+    assert.ok(lookups.length <= 9, `${lookups.length} lookups`);
+    assert.match(lookups[0]!, /^\/api\/v3\/exchangeInfo\?symbols=%5B%22T00USDT%22%2C/);
+    for (let i = 1; i < stamps.length; i++) assert.ok(stamps[i]! - stamps[i - 1]! >= 190, `lookups ${i - 1} and ${i} ${stamps[i]! - stamps[i - 1]!} ms apart`);
+    assert.equal(h.logs.filter((l) => l.includes('silent symbol')).length, 1, 'one summary line');
+  });
+
   it('warns when exchangeInfo lists a silent symbol as not trading', async () => {
     await start();
     fake.list('HALTUSDT', { status: 'BREAK' });

@@ -14,6 +14,8 @@ export interface Recorder {
   statuses: StatusEvent[];
   notices: NoticeEvent[];
   errors: MarketError[];
+  /** Every line the provider logged (debug included), as `level: text`. */
+  logs: string[];
 }
 
 export interface Harness extends Recorder {
@@ -31,8 +33,12 @@ export function settingsFor(provider: string, extra: Partial<ProviderSettings> =
 }
 
 export function openHarness(provider: ProviderDefinition, settings: ProviderSettings, clock?: Clock): Harness {
-  const session = new FeedSession(provider, settings, clock ? { clock } : {});
-  const recorder: Recorder = { events: [], statuses: [], notices: [], errors: [] };
+  const recorder: Recorder = { events: [], statuses: [], notices: [], errors: [], logs: [] };
+  const line = (level: string) => (text: string): void => {
+    recorder.logs.push(`${level}: ${text}`);
+  };
+  const log = { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
+  const session = new FeedSession(provider, settings, clock ? { clock, log } : { log });
   const attached = new Set<string>();
   const attach = (id: string): void => {
     if (attached.has(id)) return;
