@@ -17,6 +17,7 @@ import { BinanceDecoder, type BinanceErrorBody, type DepthDiff, type FrameSource
 import { BinanceDepthSync, type DepthSnapshot } from './book';
 import { BinanceRest, BinanceRestError, INVALID_SYMBOL } from './rest';
 import { MalformedFrames } from '../shared/venue-socket';
+import { WeightBudget } from '../../transport/weight-budget';
 
 interface BookEntry {
   readonly sub: UpstreamSubscription;
@@ -61,7 +62,7 @@ export class BinanceAdapter implements ProviderAdapter {
     this.tuning = tuning;
     this.options = parseBinanceOptions(context.settings.options);
     const url = binanceStreamUrl(context.settings, this.options);
-    this.rest = new BinanceRest(binanceRestBase(context.settings));
+    this.rest = new BinanceRest(binanceRestBase(context.settings), new WeightBudget(context.clock, tuning.restWeightPerMinute));
     this.decoder = new BinanceDecoder(
       {
         event: (event) => {

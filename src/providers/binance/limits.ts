@@ -22,6 +22,8 @@ export interface BinanceTuning extends ConnectionTuning {
   verifyAfterMs: number;
   /** Symbols per exchangeInfo lookup (one request weighs 20 whatever the number, docs/protocols/binance.md §4). */
   verifySymbolsPerRequest: number;
+  /** REST weight we spend per minute at most: two thirds of the 6,000 IP budget, the rest left to other programs on the same IP (80 book snapshots a minute) (docs/protocols/binance.md §7). */
+  restWeightPerMinute: number;
   /** Pause between two exchangeInfo lookups: 20 weight a second at most, a fifth of the 6,000/min IP budget. */
   verifyIntervalMs: number;
   /** First wait before fetching a snapshot again (doubles up to 30 s). */
@@ -40,6 +42,7 @@ export const DEFAULT_BINANCE_TUNING: Readonly<BinanceTuning> = Object.freeze({
   verifyAfterMs: 5_000,
   verifySymbolsPerRequest: 100,
   verifyIntervalMs: 1_000,
+  restWeightPerMinute: 4_000,
   snapshotRetryMs: 250,
   quietSnapshotMs: 1_000,
 });

@@ -5,10 +5,19 @@
  */
 import { MarketError, redactUrl } from '../../model/errors';
 import { HttpFailure, requestJson, type JsonAnswer } from '../../transport/http-json';
+import type { WeightBudget } from '../../transport/weight-budget';
 import type { BinanceErrorBody } from './decode';
 import type { DepthSnapshot } from './book';
 
 const TIMEOUT_MS = 10_000;
+
+/** exchangeInfo weighs 20 whatever it names (docs/protocols/binance.md §4). */
+const EXCHANGE_INFO_WEIGHT = 20;
+
+/** A depth snapshot's weight by its limit: 5 up to 100 levels, 25 to 500, 50 to 1000, 250 to 5000 (§7). */
+export function depthWeight(limit: number): number {
+  return limit <= 100 ? 5 : limit <= 500 ? 25 : limit <= 1000 ? 50 : 250;
+}
 
 /** Binance answered with an error body ({"code":-1121,"msg":"Invalid symbol."}). */
 export class BinanceRestError extends Error {
@@ -32,14 +41,16 @@ export interface SymbolInfo {
 
 export class BinanceRest {
   private readonly base: string;
+  private readonly budget: WeightBudget;
   private aborter = new AbortController();
 
-  constructor(base: string) {
+  constructor(base: string, budget: WeightBudget) {
     this.base = base;
+    this.budget = budget;
   }
 
   depth(symbol: string, limit: number): Promise<DepthSnapshot> {
-    return this.get<DepthSnapshot>(`/api/v3/depth?symbol=${encodeURIComponent(symbol)}&limit=${limit}`).then((body) => {
+    return this.get<DepthSnapshot>(`/api/v3/depth?symbol=${encodeURIComponent(symbol)}&limit=${limit}`, depthWeight(limit)).then((body) => {
       if (typeof body.lastUpdateId !== 'number' || !Array.isArray(body.bids) || !Array.isArray(body.asks)) {
         throw new MarketError('PROTOCOL', `Binance: the depth snapshot of ${symbol} has no lastUpdateId/bids/asks`, { provider: 'binance', symbol });
       }
@@ -54,17 +65,19 @@ export class BinanceRest {
    */
   exchangeInfo(symbols: readonly string[] | null): Promise<SymbolInfo[]> {
     const query = symbols === null ? '' : symbols.length === 1 ? `?symbol=${encodeURIComponent(symbols[0] as string)}` : `?symbols=${encodeURIComponent(JSON.stringify(symbols))}`;
-    return this.get<{ symbols?: SymbolInfo[] }>(`/api/v3/exchangeInfo${query}`).then((body) => body.symbols ?? []);
+    return this.get<{ symbols?: SymbolInfo[] }>(`/api/v3/exchangeInfo${query}`, EXCHANGE_INFO_WEIGHT).then((body) => body.symbols ?? []);
   }
 
   /** Aborts every request in flight (the adapter is stopping). */
   abortAll(): void {
+    this.budget.cancel(new MarketError('NETWORK', 'Binance: stopped', { provider: 'binance' }));
     this.aborter.abort();
     this.aborter = new AbortController();
   }
 
-  private async get<T>(path: string): Promise<T> {
+  private async get<T>(path: string, weight: number): Promise<T> {
     const url = this.base + path;
+    await this.budget.take(weight);
     let answer: JsonAnswer;
     try {
       answer = await requestJson(url, { method: 'GET', headers: {} }, { timeoutMs: TIMEOUT_MS, signal: this.aborter.signal });

@@ -241,7 +241,8 @@ describe('binance provider against the local fake', function () {
   let fake: FakeBinance;
   let h: Harness;
 
-  const FAST: Partial<BinanceTuning> = { backoff: { initialMs: 20, maxMs: 200, jitter: 0 }, snapshotRetryMs: 1, quietSnapshotMs: 200, verifyAfterMs: 300 };
+  // The fake enforces no REST weight: the fast runs resync thousands of books, far past a real minute's budget.
+  const FAST: Partial<BinanceTuning> = { backoff: { initialMs: 20, maxMs: 200, jitter: 0 }, snapshotRetryMs: 1, quietSnapshotMs: 200, verifyAfterMs: 300, restWeightPerMinute: 1_000_000 };
 
   async function start(tuning: Partial<BinanceTuning> = {}, fakeOptions: FakeBinanceOptions = {}, extra: Partial<ProviderSettings> = {}): Promise<void> {
     fake = await FakeBinance.start(fakeOptions);
@@ -386,6 +387,17 @@ describe('binance provider against the local fake', function () {
     assert.match(lookups[0]!, /^\/api\/v3\/exchangeInfo\?symbols=%5B%22T00USDT%22%2C/);
     for (let i = 1; i < stamps.length; i++) assert.ok(stamps[i]! - stamps[i - 1]! >= 190, `lookups ${i - 1} and ${i} ${stamps[i]! - stamps[i - 1]!} ms apart`);
     assert.equal(h.logs.filter((l) => l.includes('silent symbol')).length, 1, 'one summary line');
+  });
+
+  it('spends at most its REST weight budget a minute on depth snapshots, however many books start at once', async () => {
+    await start({ restWeightPerMinute: 250, verifyAfterMs: 60_000 });
+    const symbols = Array.from({ length: 30 }, (_, i) => `B${String(i).padStart(2, '0')}USDT`);
+    for (const symbol of symbols) fake.list(symbol);
+    h.subscribe(symbols.map((symbol) => ({ channel: 'book' as const, symbol, depth: 5 })));
+    await until(() => fake.restCalls.filter((call) => call.startsWith('/api/v3/depth')).length >= 5, 'the first snapshots', 10_000);
+    await settle(500);
+    // A snapshot asks for 1000 levels, weight 50: 5 of them fill a 250-weight minute; the other 25 wait.
+    assert.equal(fake.restCalls.filter((call) => call.startsWith('/api/v3/depth')).length, 5);
   });
 
   it('warns when exchangeInfo lists a silent symbol as not trading', async () => {
