@@ -124,7 +124,6 @@ export class ResilientSocket {
   fail(error: MarketError): void {
     if (this.closing) return;
     this.lastFailure = error;
-    this.log.warn(`${this.options.label}: ${error.message}`);
     this.dropSocket();
     this.scheduleReconnect(error.message);
   }
@@ -207,7 +206,9 @@ export class ResilientSocket {
       if (status && (status[1] === '401' || status[1] === '403')) {
         this.lastFailure = new MarketError('AUTH', `${this.options.label} refused the connection (HTTP ${status[1]}): check the credentials`, { provider: this.options.label, reason: `HTTP ${status[1]}` });
       } else {
-        this.lastFailure = new MarketError('NETWORK', `${this.options.label}: ${err.message}`, { provider: this.options.label });
+        // Before the open the cause is the endpoint's (refused, unresolvable): name it.
+        const where = this.ready ? '' : `Unable to connect to ${safeUrl}: `;
+        this.lastFailure = new MarketError('NETWORK', `${this.options.label}: ${where}${err.message.split(target.url).join(safeUrl)}`, { provider: this.options.label });
       }
     });
     socket.on('close', (code, reasonBuffer) => {
@@ -220,7 +221,7 @@ export class ResilientSocket {
       const named = this.options.onClose?.({ code, reason: reasonBuffer.toString(), wasReady, failure: this.lastFailure });
       if (named) this.lastFailure = named;
       const reason = (named ? '' : reasonBuffer.toString()) || (this.lastFailure ? this.lastFailure.message : `closed with code ${code}`);
-      this.log.info(`${this.options.label}: socket closed (${code}${reasonBuffer.length ? ` ${reasonBuffer.toString()}` : ''})`);
+      this.log.debug(`${this.options.label}: socket closed (${code}${reasonBuffer.length ? ` ${reasonBuffer.toString()}` : ''})`);
       this.scheduleReconnect(wasReady ? `connection lost: ${reason}` : reason);
     });
   }
@@ -262,14 +263,12 @@ export class ResilientSocket {
     if (silentMs <= this.options.staleAfterMs) return;
     const seconds = Math.round(silentMs / 100) / 10;
     this.options.onState({ state: 'stale', detail: `no data for ${seconds} s` });
-    this.log.warn(`${this.options.label}: no frame for ${seconds} s, reconnecting`);
     this.dropSocket();
     this.scheduleReconnect(`stale: no data for ${seconds} s`);
   }
 
   private handleFailure(error: MarketError): void {
     this.lastFailure = error;
-    this.log.warn(`${this.options.label}: ${error.message}`);
     this.scheduleReconnect(error.message);
   }
 
@@ -279,6 +278,8 @@ export class ResilientSocket {
     const backoffMs = this.backoff.next();
     const retryInMs = Math.max(backoffMs, (failure && this.options.holdAfter?.(failure)) ?? 0);
     const attempt = this.backoff.attempt;
+    // One line per failure, the same for every provider: who, what failed and why, the next try.
+    this.log.warn(failureLine(this.options.label, reason, retryInMs, attempt));
     if (failure && (failure.code === 'AUTH' || failure.code === 'CONFIG')) {
       this.options.onState({ state: 'error', detail: failure.message, attempt, retryInMs, error: failure });
     } else {
@@ -351,4 +352,21 @@ export function asMarketError(err: unknown, provider: string): MarketError {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The log line of a failure, one format for every provider: `<provider>: <what failed and
+ * why>; next try in <s> (attempt <n>)`. The provider's own `label: ` prefixes inside the reason
+ * (they nest as errors are wrapped) are dropped.
+ */
+export function failureLine(label: string, reason: string, retryInMs: number, attempt?: number): string {
+  return `${label}: ${withoutLabel(reason, label)}; next try in ${formatSeconds(retryInMs)}${attempt === undefined ? '' : ` (attempt ${attempt})`}`;
+}
+
+function withoutLabel(reason: string, label: string): string {
+  return reason.split(`${label}: `).join('');
+}
+
+function formatSeconds(ms: number): string {
+  return ms < 10_000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms / 1000)} s`;
 }

@@ -14,6 +14,7 @@ import { MarketError } from '../../model/errors';
 import type { Clock, TimerHandle } from '../../model/clock';
 import type { Logger } from '../../model/logger';
 import { Backoff, DEFAULT_BACKOFF } from '../../transport/backoff';
+import { failureLine } from '../../transport/resilient-socket';
 
 /** After a refusal, the next request waits this long: the backoff's cap, without jitter. */
 export const REFUSED_HOLD_MS = DEFAULT_BACKOFF.maxMs;
@@ -148,8 +149,9 @@ export class OAuthRefresh<T extends ExpiringToken> {
             this.options.onRefused(err);
             return;
           }
-          this.options.log.warn(`${this.options.provider}: renewing the ${this.options.what} failed: ${err instanceof Error ? err.message : String(err)}; retrying`);
-          this.schedule(this.retry.next());
+          const retryInMs = this.retry.next();
+          this.options.log.warn(failureLine(this.options.provider, `renewing the ${this.options.what} failed: ${err instanceof Error ? err.message : String(err)}`, retryInMs, this.retry.attempt));
+          this.schedule(retryInMs);
         },
       );
     }, Math.max(0, delayMs));

@@ -18,7 +18,7 @@ import { systemClock } from '../../../transport/clock';
 import { CredentialsRefused } from '../oauth-refresh';
 import type { TimerHandle } from '../../../model/clock';
 import type { ConnectionChange } from '../../../model/connection';
-import { ResilientSocket, asMarketError } from '../../../transport/resilient-socket';
+import { ResilientSocket, asMarketError, failureLine } from '../../../transport/resilient-socket';
 import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../../../model/provider';
 import { FeedDataDecoder, REQUESTED_FIELDS, type FeedConfigMessage } from './feed-data';
 import { defaultSymbolRef, normalizeDxRecord, parseDxlinkFrame, type DxlinkMessage, type SymbolRef } from './decode';
@@ -162,7 +162,7 @@ export class DxlinkStream {
     // Refused credentials are not asked again before their hold is over (shared/oauth-refresh.ts).
     const retryInMs = error instanceof CredentialsRefused ? Math.max(backoffMs, error.retryInMs(this.context.clock.now())) : backoffMs;
     const attempt = this.accessBackoff.attempt;
-    this.context.log.warn(`${this.provider}: ${error.message} (retry ${attempt} in ${retryInMs} ms)`);
+    this.context.log.warn(failureLine(this.provider, error.message, retryInMs, attempt));
     if (error.code === 'AUTH' || error.code === 'CONFIG') {
       this.context.setState({ state: 'error', detail: error.message, attempt, retryInMs, error });
     } else {
@@ -311,9 +311,8 @@ export class DxlinkStream {
       return undefined;
     }
     if (!settling) {
-      // Never opened: say so, with the cause (refused, unknown host, HTTP status).
-      const cause = info.failure ? info.failure.message.replace(`${this.provider}: `, '') : `closed with code ${info.code}`;
-      return info.failure?.code === 'AUTH' ? info.failure : this.networkError(`Unable to connect to ${redactUrl(this.url)} (${cause})`);
+      // Never opened: the socket's failure already names the URL and the cause (refused, unknown host, HTTP status).
+      return info.failure ?? this.networkError(`Unable to connect to ${redactUrl(this.url)}: closed with code ${info.code}`);
     }
     const unanswered = handshake.token !== undefined && !handshake.authorized;
     // A socket cut without a word after AUTH went out is what a network drop looks like, and also
