@@ -65,6 +65,7 @@ export class Recorder {
   private retryAt = 0;
   private sizeIndex = 0;
   private stopped = false;
+  private queueEmptied: (() => void) | null = null;
   private readonly counts: RecorderStats = { written: 0, dropped: 0, errors: 0, queued: 0, files: 0 };
 
   constructor(options: RecorderOptions) {
@@ -106,20 +107,27 @@ export class Recorder {
     this.flush();
     const file = this.current;
     if (file && !file.failed) {
-      if (this.queue.length > 0) await new Promise<void>((resolve) => this.waitForEmptyQueue(resolve, file));
+      await new Promise<void>((resolve) => this.waitForEmptyQueue(resolve, file));
       this.finishFile(file);
     }
     this.current = null;
     await Promise.all([...this.closing]);
   }
 
+  /** Resolves once flush() has handed every queued line to the stream, or the file failed. */
   private waitForEmptyQueue(resolve: () => void, file: OpenFile): void {
     if (this.queue.length === 0 || file.failed) {
       resolve();
       return;
     }
-    file.head.once('drain', () => this.waitForEmptyQueue(resolve, file));
-    file.head.once('close', resolve);
+    const closed = (): void => settle();
+    const settle = (): void => {
+      this.queueEmptied = null;
+      file.head.off('close', closed);
+      resolve();
+    };
+    this.queueEmptied = settle;
+    file.head.once('close', closed);
   }
 
   private drop(): boolean {
@@ -152,6 +160,7 @@ export class Recorder {
         });
       }
     }
+    if (this.queue.length === 0 && this.queueEmptied) this.queueEmptied();
   }
 
   private targetFor(event: MarketEvent, lineBytes: number): string {
@@ -218,6 +227,7 @@ export class Recorder {
     this.queueBytes = 0;
     this.blocked = false;
     if (!file || this.current === file) this.current = null;
+    this.queueEmptied?.();
     this.retryAt = this.options.now() + this.retryAfterMs;
     this.options.onError(error, name);
   }
