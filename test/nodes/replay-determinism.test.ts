@@ -108,3 +108,35 @@ describe('record → replay determinism', function () {
     await waitFor(() => callsOf(rec, 'status').some((args) => (args[0] as { fill?: string }).fill === 'red'), 'a red status');
   });
 });
+
+describe('the replay example', function () {
+  this.timeout(60_000);
+  afterEach(async () => {
+    await helper.unload();
+  });
+
+  it('replay-a-recorded-session-whales-and-momentum.json plays the shipped recording (found by its relative path) to whales and signals', async () => {
+    const file = path.resolve(__dirname, '../../../examples/replay-a-recorded-session-whales-and-momentum.json');
+    const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as FlowNodes;
+    const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'market-example-'));
+    const debugIds: string[] = [];
+    const flow = raw
+      .filter((n) => n.type !== 'comment')
+      .map((n) => {
+        if (n.type === 'debug') {
+          debugIds.push(String(n.id));
+          return { id: n.id, type: 'helper', z: n.z };
+        }
+        if (n.provider === 'replay') return { ...n, options: { ...(n.options as object), speed: 'max', loop: false } };
+        if (n.provider === 'sim') return { ...n, options: { seed: 1, rate: 'max' } };
+        if (n.type === 'market-record') return { ...n, path: path.join(userDir, 'my-session.ndjson') };
+        return n;
+      });
+    await helper.load(nodes, flow as never);
+    const sinks = debugIds.map((id) => collect(helper.getNode(id)));
+    await waitFor(() => sinks.every((sink) => sink.msgs.length > 0), 'a whale and a signal', 30_000);
+    const types = sinks.map((sink) => (sink.msgs[0]!.payload as { type: string }).type).sort();
+    assert.deepEqual(types, ['flow', 'signal']);
+    assert.equal((sinks[0]!.msgs[0]!.payload as { whale?: boolean }).whale, true);
+  });
+});

@@ -11,7 +11,13 @@ export interface ReplaySettings {
   loop: boolean;
 }
 
-/** Relative `file` paths resolve against `baseDir` (the process's working directory by default). */
+/** The pack's own folder (from dist/src/providers/replay/): the shipped examples' recordings live under it. */
+const PACK_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+
+/**
+ * Relative `file` paths resolve against `baseDir` (the process's working directory by default);
+ * when nothing is there, against the pack's folder, so `examples/recordings/…` works once installed.
+ */
 export function parseReplayOptions(options: Record<string, unknown>, baseDir = process.cwd()): ReplaySettings {
   const file = options.file;
   if (typeof file !== 'string' || file.trim() === '') throw replayConfigError('options.file must name the recording to play, e.g. {"file": "recordings/session.ndjson.gz"}');
@@ -21,7 +27,9 @@ export function parseReplayOptions(options: Record<string, unknown>, baseDir = p
   }
   const loop = options.loop ?? false;
   if (typeof loop !== 'boolean') throw replayConfigError(`options.loop must be true or false, got ${JSON.stringify(loop)}`);
-  return { file: path.resolve(baseDir, file.trim()), speed, loop };
+  const fromBase = path.resolve(baseDir, file.trim());
+  const fromPack = path.resolve(PACK_ROOT, file.trim());
+  return { file: !fs.existsSync(fromBase) && fs.existsSync(fromPack) ? fromPack : fromBase, speed, loop };
 }
 
 export function replayConfigError(message: string): MarketError {
@@ -32,7 +40,7 @@ export function replayConfigError(message: string): MarketError {
 export function replaySettingsProblem(options: Record<string, unknown>): string | null {
   try {
     const { file } = parseReplayOptions(options);
-    if (!fs.existsSync(file)) return `replay: the recording ${file} does not exist (relative paths start at ${process.cwd()})`;
+    if (!fs.existsSync(file)) return `replay: the recording ${file} does not exist (a relative path starts at ${process.cwd()}, then at the pack's folder)`;
     return null;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
