@@ -92,7 +92,8 @@ export class Recorder {
     const target = this.targetFor(event, line.length);
     if (!this.current || this.current.name !== target || this.current.failed) {
       if (this.queue.length > 0 && this.current && !this.current.failed) {
-        // Lines queued for the old file must not land in the new one: they wait with the rest.
+        // Rotating now would strand the queued lines: while the disk is behind, the rotation waits
+        // until the queue is empty, so a few lines past the boundary can land in the old file.
         return this.enqueue(line);
       }
       this.openFile(target, event);
