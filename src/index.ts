@@ -17,3 +17,6 @@ export { StreamConsumer, type ConsumerSink, type StatusView } from './session/st
 export { parseStreamConfig, parseSubscriptionCommand, type StreamSpec } from './session/stream-config';
 export { getProvider, describeProviders, registerProvider, isPlannedProvider } from './providers/registry';
 export * from './analytics';
+export * from './model/recording';
+export { parseRecordConfig, type RecordSettings } from './recording/record-config';
+export { Recorder, type RecorderOptions, type RecorderStats, type RotateMode } from './recording/recorder';

@@ -9,6 +9,7 @@ import { krakenProvider } from './kraken';
 import { tastytradeProvider } from './tastytrade';
 import { dxfeedProvider } from './dxfeed';
 import { schwabProvider } from './schwab';
+import { replayProvider } from './replay';
 import type { ProviderDefinition, ProviderId, ProviderInfo } from '../model/provider';
 
 const available: ProviderDefinition[] = [
@@ -19,10 +20,10 @@ const available: ProviderDefinition[] = [
   tastytradeProvider,
   dxfeedProvider,
   schwabProvider,
+  replayProvider,
 ];
 
 const planned: ReadonlyArray<{ id: ProviderId; label: string }> = [
-  { id: 'replay', label: 'Replay (NDJSON recording)' },
   { id: 'alpaca', label: 'Alpaca' },
   { id: 'finnhub', label: 'Finnhub' },
   { id: 'polygon', label: 'Polygon' },
