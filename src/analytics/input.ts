@@ -90,7 +90,7 @@ function levelProblem(side: 'bids' | 'asks', levels: readonly unknown[]): string
     if (!Array.isArray(level) || level.length < 2) return `${at} is not [price, size]`;
     for (const [index, name] of [[0, 'price'], [1, 'size']] as const) {
       const value: unknown = level[index];
-      if (!finite(value)) return `${at}: ${name} is not a number (got ${describe(value)})`;
+      if (!finite(value)) return `${at}: ${name} is not a number (got ${typeof value === 'number' ? String(value) : describe(value)})`;
       if (value < 0) return `${at}: ${name} is negative`;
     }
   }
@@ -107,6 +107,5 @@ function nullableNumber(value: unknown): boolean {
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return `"${value.slice(0, 40)}"`;
-  if (typeof value === 'number') return String(value);
   return value === null ? 'null' : typeof value;
 }
