@@ -5,6 +5,7 @@
  */
 export * from './model/events';
 export * from './model/errors';
+export { createRedactor, type Redactor } from './model/redact';
 export * from './model/occ';
 export * from './model/symbols';
 export * from './model/flow';

@@ -8,6 +8,7 @@ import type { NodeAPI, NodeDef } from 'node-red';
 import {
   CREDENTIAL_NAMES,
   FeedSession,
+  createRedactor,
   MarketError,
   describeProviders,
   getProvider,
@@ -60,7 +61,9 @@ export = function (RED: NodeAPI): void {
         },
       });
     } catch (err) {
-      node.configError = err instanceof MarketError ? err : new MarketError('CONFIG', String(err), { provider: providerId });
+      // A provider's settings check may quote what it was given: never a credential.
+      const redact = createRedactor(pickCredentials(node.credentials));
+      node.configError = new MarketError('CONFIG', redact(err instanceof Error ? err.message : String(err)), { provider: providerId });
       node.error(node.configError.message);
     }
 

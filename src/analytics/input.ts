@@ -42,8 +42,11 @@ export function readAnalyticsInput(payload: unknown, wallNow: number): Analytics
       return finite(p.price) && finite(p.size) ? event(p) : bad('price and size');
     case 'quote':
       return nullableNumber(p.bid) && nullableNumber(p.ask) ? event(p) : bad('bid and ask (numbers or null)');
-    case 'book':
-      return Array.isArray(p.bids) && Array.isArray(p.asks) ? event(p) : bad('bids and asks arrays');
+    case 'book': {
+      if (!Array.isArray(p.bids) || !Array.isArray(p.asks)) return bad('bids and asks arrays');
+      const problem = levelProblem('bids', p.bids) ?? levelProblem('asks', p.asks);
+      return problem ? { kind: 'invalid', reason: `book msg for ${p.symbol} has an invalid level: ${problem}` } : event(p);
+    }
     case 'candle':
       return finite(p.close) && finite(p.high) && finite(p.low) && finite(p.start) && finite(p.end) ? event(p) : bad('start, end, high, low and close');
     case 'greeks':
@@ -77,6 +80,21 @@ export class RepeatGate {
 
 function event(p: Record<string, unknown>): AnalyticsInput {
   return { kind: 'event', event: p as unknown as MarketEvent };
+}
+
+/** The first level that is not `[price, size]` with both finite numbers ≥ 0, said so the user can find it. */
+function levelProblem(side: 'bids' | 'asks', levels: readonly unknown[]): string | null {
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i];
+    const at = `${side}[${i}] ${JSON.stringify(level)?.slice(0, 60) ?? String(level)}`;
+    if (!Array.isArray(level) || level.length < 2) return `${at} is not [price, size]`;
+    for (const [index, name] of [[0, 'price'], [1, 'size']] as const) {
+      const value: unknown = level[index];
+      if (!finite(value)) return `${at}: ${name} is not a number (got ${typeof value === 'number' ? String(value) : describe(value)})`;
+      if (value < 0) return `${at}: ${name} is negative`;
+    }
+  }
+  return null;
 }
 
 function finite(value: unknown): value is number {

@@ -62,6 +62,33 @@ export function formatOccSymbol(parts: OccParts): string {
   return root.padEnd(6, ' ') + yymmdd + (parts.right === 'call' ? 'C' : 'P') + String(milli).padStart(8, '0');
 }
 
+/**
+ * A root, optional padding, six characters starting with a digit where the date goes, a letter
+ * where C/P goes and digits where the strike goes: what a user typing an OCC symbol writes,
+ * typos included. Provider notations (`BTCUSDT`, `BTC-USD`, `.SPY261218P450`, `/ESZ25`) do not match.
+ */
+const OCC_LIKE = /^([A-Z][A-Z0-9]{0,5}?)( *)(\d[0-9A-Z]{5})([A-Z])(\d+)$/;
+
+/**
+ * Why text that looks like an OCC symbol is not one (which part is wrong), or null when it is a
+ * valid OCC symbol or does not look like one (a provider's own notation).
+ */
+export function occSymbolProblem(text: string): string | null {
+  const compact = text.trim().toUpperCase();
+  if (parseOccSymbol(compact)) return null;
+  const match = OCC_LIKE.exec(compact);
+  if (!match) return null;
+  const [, root, , date, right, strike] = match as unknown as [string, string, string, string, string, string];
+  const intro = `"${text.trim()}" looks like an OCC option symbol (ROOT YYMMDD C|P strike × 1000 in 8 digits, e.g. SPY   261218P00450000) but`;
+  if (!/^\d{6}$/.test(date)) return `${intro} its expiry "${date}" is not six digits YYMMDD`;
+  const month = Number(date.slice(2, 4));
+  if (month < 1 || month > 12) return `${intro} its expiry ${date} has month ${date.slice(2, 4)}; months are 01–12`;
+  if (!isCalendarDate(`20${date.slice(0, 2)}-${date.slice(2, 4)}-${date.slice(4, 6)}`)) return `${intro} its expiry ${date} has day ${date.slice(4, 6)}, which month ${date.slice(2, 4)} does not have`;
+  if (right !== 'C' && right !== 'P') return `${intro} its right is "${right}"; use C (call) or P (put)`;
+  if (strike.length !== 8) return `${intro} its strike "${strike}" has ${strike.length} digits, not 8 (dollars × 1000: 00450000 is 450)`;
+  return `${intro} its root "${root}" is not 1–6 letters or digits starting with a letter`;
+}
+
 /** Canonical padded form of an OCC symbol, or null when the text is not one. */
 export function toOccSymbol(text: string): string | null {
   const parts = parseOccSymbol(text);

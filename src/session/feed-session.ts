@@ -12,6 +12,7 @@ import type { Clock, TimerHandle } from '../model/clock';
 import type { ConnectionChange } from '../model/connection';
 import { silentLogger } from '../transport/log';
 import type { Logger } from '../model/logger';
+import { createRedactor, redactError, redactingLogger, type Redactor } from '../model/redact';
 
 /** A node that receives events from a session (implemented by StreamConsumer). */
 export interface SessionUser {
@@ -71,6 +72,8 @@ export class FeedSession {
   readonly provider: ProviderDefinition;
   readonly settings: ProviderSettings;
   private readonly clock: Clock;
+  /** Every text that reaches a log line, a status, a msg or the admin API passes through it. */
+  private readonly redact: Redactor;
   private readonly log: Logger;
   private readonly idleCloseMs: number;
   private readonly users = new Map<string, SessionUser>();
@@ -92,7 +95,8 @@ export class FeedSession {
     this.provider = provider;
     this.settings = settings;
     this.clock = options.clock ?? systemClock;
-    this.log = options.log ?? silentLogger;
+    this.redact = createRedactor(settings.credentials);
+    this.log = redactingLogger(options.log ?? silentLogger, this.redact);
     this.idleCloseMs = options.idleCloseMs ?? DEFAULT_IDLE_CLOSE_MS;
     this.connection = this.statusEvent({ state: 'closed', detail: 'not connected' });
   }
@@ -269,11 +273,11 @@ export class FeedSession {
         if (token.alive) this.broadcastSymbolStatus(status);
       },
       error: (error) => {
-        if (token.alive) this.broadcastError(error);
+        if (token.alive) this.broadcastError(redactError(error, this.redact));
       },
       notice: (notice) => {
         if (!token.alive) return;
-        const event: NoticeEvent = { type: 'notice', ...notice, provider: this.provider.id, ts: this.clock.now() };
+        const event: NoticeEvent = { type: 'notice', ...notice, detail: this.redact(notice.detail), provider: this.provider.id, ts: this.clock.now() };
         for (const user of [...this.users.values()]) user.onStatus(event);
       },
     };
@@ -292,14 +296,15 @@ export class FeedSession {
 
   private broadcastState(change: ConnectionChange): void {
     this.connection = this.statusEvent(change);
+    const error = change.error ? redactError(change.error, this.redact) : undefined;
     for (const user of [...this.users.values()]) {
       user.onStatus(this.connection);
-      if (change.error) user.onError(change.error);
+      if (error) user.onError(error);
     }
   }
 
   private broadcastSymbolStatus(status: SymbolStatus): void {
-    const event: StatusEvent = { type: 'status', state: status.state, detail: status.detail, provider: this.provider.id, symbol: status.symbol, ts: this.clock.now() };
+    const event: StatusEvent = { type: 'status', state: status.state, detail: this.redact(status.detail), provider: this.provider.id, symbol: status.symbol, ts: this.clock.now() };
     for (const user of this.usersOf(status.symbol, status.channel)) user.onStatus(event);
   }
 
@@ -350,7 +355,7 @@ export class FeedSession {
   }
 
   private statusEvent(change: ConnectionChange): StatusEvent {
-    const event: StatusEvent = { type: 'status', state: change.state, detail: change.detail, provider: this.provider.id, ts: this.clock.now() };
+    const event: StatusEvent = { type: 'status', state: change.state, detail: this.redact(change.detail), provider: this.provider.id, ts: this.clock.now() };
     if (change.attempt !== undefined) event.attempt = change.attempt;
     if (change.retryInMs !== undefined) event.retryInMs = change.retryInMs;
     return event;

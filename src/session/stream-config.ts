@@ -5,6 +5,7 @@
 import { CHANNELS, isChannel, type Channel } from '../model/events';
 import { MarketError } from '../model/errors';
 import { splitSymbolList } from '../model/symbols';
+import { occSymbolProblem } from '../model/occ';
 import type { ProviderDefinition } from '../model/provider';
 
 export interface StreamSpec {
@@ -82,7 +83,12 @@ export function parseSubscriptionCommand(payload: unknown, provider: ProviderDef
 function parseSymbols(input: unknown, provider: ProviderDefinition): string[] {
   if (input === undefined || input === null) return [];
   if (typeof input !== 'string' && !Array.isArray(input)) throw configError(provider, 'symbols must be text or an array of text');
-  const canonical = splitSymbolList(input).map((text) => provider.canonicalSymbol(text));
+  const canonical = splitSymbolList(input).map((text) => {
+    // A near-OCC typo would pass as provider notation and then give no data: say which part is wrong.
+    const problem = occSymbolProblem(text);
+    if (problem) throw configError(provider, problem);
+    return provider.canonicalSymbol(text);
+  });
   return [...new Set(canonical)];
 }
 

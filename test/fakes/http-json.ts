@@ -43,3 +43,12 @@ export async function startJsonServer(handle: (request: JsonRequest) => JsonRepl
 export function freshToken(prefix: string): string {
   return `${prefix}-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
 }
+
+/**
+ * What a misbehaving server or proxy says when it repeats the request in its error text: the
+ * method, path, every header (Authorization included) and the body, verbatim.
+ */
+export function echoOf(request: JsonRequest): string {
+  const headers = Object.entries(request.headers).map(([name, value]) => `${name}: ${Array.isArray(value) ? value.join(', ') : String(value)}`);
+  return `could not process ${request.method} ${request.path} ${headers.join('; ')} body=${request.body}`;
+}

@@ -153,6 +153,39 @@ describe('market-book-analytics node (Node-RED runtime, simulator)', function ()
     assert.deepEqual(callsOf(bad, 'status').at(-1)![0], { fill: 'red', shape: 'dot', text: 'market-book-analytics.status.configError' });
   });
 
+  it('rejects books with invalid levels through done(err), so a Catch node sees which level is wrong, and computes nothing from them', async () => {
+    await load([
+      flowTab,
+      simProvider(),
+      analytics('ba', [['metrics'], []]),
+      { id: 'c1', type: 'catch', z: 'f1', scope: ['ba'], uncaught: false, wires: [['caught']] },
+      ...helperNodes('metrics', 'caught'),
+    ]);
+    const caught = collect(helper.getNode('caught'));
+    const metrics = collect(helper.getNode('metrics'));
+    const node = helper.getNode('ba');
+    const book = (bids: unknown[], asks: unknown[]) => ({ payload: { type: 'book', provider: 'sim', symbol: 'X', ts: 1, receivedAt: 1, depth: 10, bids, asks } });
+    // The example: a non-numeric bid level, a negative ask size, a null ask price.
+    node.receive(book([['a', 'b'], [100, 5]], [[99, -5], [null, 1]]) as never);
+    node.receive(book([[100, 5]], [[101, -5]]) as never);
+    node.receive(book([[100, 5]], [[null, 1]]) as never);
+    node.receive(book([[Number.NaN, 5]], [[101, 1]]) as never);
+    node.receive(book([[100, 5]], [[-101, 1]]) as never);
+    await waitFor(() => caught.msgs.length >= 5, 'five caught errors');
+    const messages = caught.msgs.map((m) => (m as unknown as { error: { message: string } }).error.message);
+    assert.deepEqual(messages, [
+      'Error: book msg for X has an invalid level: bids[0] ["a","b"]: price is not a number (got "a")',
+      'Error: book msg for X has an invalid level: asks[0] [101,-5]: size is negative',
+      'Error: book msg for X has an invalid level: asks[0] [null,1]: price is not a number (got null)',
+      'Error: book msg for X has an invalid level: bids[0] [null,5]: price is not a number (got NaN)',
+      'Error: book msg for X has an invalid level: asks[0] [-101,1]: price is negative',
+    ]);
+    assert.equal(metrics.msgs.length, 0, 'no metrics (no NaN mid) from a bad book');
+    node.receive(book([[100, 5]], [[101, 1]]) as never);
+    await waitFor(() => metrics.msgs.length === 1, 'a valid book still works');
+    assert.equal((metrics.msgs[0] as MetricsMsg).payload.mid, 100.5);
+  });
+
   it('leaves no timer behind when the flow stops', async () => {
     await sleep(1);
     const before = activeHandles();

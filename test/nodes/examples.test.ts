@@ -7,11 +7,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { allNodes, collect, helper, sentOn } from '../helpers/node-red';
-import { resolveFromNodeRed } from '../helpers/runtime';
+import { requireFromNodeRed, resolveFromNodeRed } from '../helpers/runtime';
 import { waitFor } from '../helpers/wait';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const examplesDir = path.join(root, 'examples');
+// The demo's rate limit in front of its debug node is Node-RED's delay node.
+const delayNode = requireFromNodeRed('@node-red/nodes/core/function/89-delay.js');
 const examples = fs.readdirSync(examplesDir).filter((file) => file.endsWith('.json'));
 const ourTypes = Object.keys((JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } })['node-red'].nodes);
 
@@ -70,7 +72,7 @@ describe('example flows', () => {
     it('sends events and status to its debug nodes, at least 10 msgs/s', async () => {
       const demo = JSON.parse(fs.readFileSync(path.join(examplesDir, 'simulator-live-quotes-and-trades.json'), 'utf8')) as FlowNode[];
       const flow = demo.filter((n) => n.type !== 'comment').map((n) => (n.type === 'debug' ? { id: n.id, type: 'helper', z: n.z } : n));
-      await helper.load(allNodes, flow as never);
+      await helper.load([...allNodes, delayNode], flow as never);
       const events = collect(helper.getNode('a1f0c0de00000005'));
       await waitFor(() => events.msgs.length > 0, 'first event');
       const start = Date.now();
@@ -80,6 +82,26 @@ describe('example flows', () => {
       assert.ok(rate >= 10, `${rate.toFixed(1)} msgs/s`);
       assert.deepEqual([...new Set(events.msgs.map((m) => m.topic))].sort(), ['AAPL', 'BTC-USD']);
       assert.deepEqual(sentOn(helper.getNode('a1f0c0de00000003'), 1).map((p) => p.state), ['connecting', 'connected']);
+    });
+
+    it('with the simulator at "rate": "max", its events debug node gets at most 100 msgs/s (the rate limit drops the rest)', async () => {
+      const demo = JSON.parse(fs.readFileSync(path.join(examplesDir, 'simulator-live-quotes-and-trades.json'), 'utf8')) as FlowNode[];
+      const flow = demo
+        .filter((n) => n.type !== 'comment')
+        .map((n) => (n.type === 'debug' ? { id: n.id, type: 'helper', z: n.z } : n.type === 'market-provider' ? { ...n, options: { seed: 1, rate: 'max' } } : n));
+      await helper.load([...allNodes, delayNode], flow as never);
+      const events = collect(helper.getNode('a1f0c0de00000005'));
+      const stream = helper.getNode('a1f0c0de00000003');
+      await waitFor(() => events.msgs.length > 0, 'first event');
+      const start = Date.now();
+      const before = events.msgs.length;
+      const sentBefore = sentOn(stream, 0).length;
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const seconds = (Date.now() - start) / 1000;
+      const rate = (events.msgs.length - before) / seconds;
+      const streamed = (sentOn(stream, 0).length - sentBefore) / seconds;
+      assert.ok(streamed > 1000, `the stream runs at full speed: ${streamed.toFixed(0)} msgs/s`);
+      assert.ok(rate <= 105 && rate >= 10, `${rate.toFixed(1)} msgs/s reach the debug node`);
     });
   });
 });

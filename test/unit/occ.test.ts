@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
-import { formatOccSymbol, optionInfoFromOcc, parseOccSymbol, toOccSymbol, underlyingOfRoot } from '../../src/model/occ';
+import { formatOccSymbol, occSymbolProblem, optionInfoFromOcc, parseOccSymbol, toOccSymbol, underlyingOfRoot } from '../../src/model/occ';
+import { MarketError } from '../../src/model/errors';
+import { parseStreamConfig, parseSubscriptionCommand } from '../../src/session/stream-config';
+import { getProvider } from '../../src/providers/registry';
+import type { ProviderDefinition } from '../../src/model/provider';
 
+function provider(id: string): ProviderDefinition {
+  const found = getProvider(id);
+  if (!found) throw new Error(`no provider ${id}`);
+  return found;
+}
 describe('OCC option symbols', () => {
   it('parses the padded form', () => {
     assert.deepEqual(parseOccSymbol('AAPL  250117C00150000'), { root: 'AAPL', expiry: '2025-01-17', right: 'call', strike: 150 });
@@ -83,3 +92,35 @@ describe('OCC option symbols', () => {
     assert.ok(checked > 100);
   });
 });
+
+describe('near-OCC typos are configuration errors that say which part is wrong', () => {
+  const providers = ['sim', 'schwab', 'tastytrade', 'dxfeed', 'binance', 'coinbase', 'kraken'].map(provider);
+  const cases: Array<[string, RegExp]> = [
+    ['SPY   26121XP00450000', /its expiry "26121X" is not six digits YYMMDD/],
+    ['SPY   261318P00450000', /its expiry 261318 has month 13; months are 01–12/],
+    ['SPY261131C00450000', /its expiry 261131 has day 31, which month 11 does not have/],
+    ['SPY   261218Q00450000', /its right is "Q"; use C \(call\) or P \(put\)/],
+    ['SPY261218P450', /its strike "450" has 3 digits, not 8 \(dollars × 1000: 00450000 is 450\)/],
+    ['SPY   261218P004500000', /its strike "004500000" has 9 digits, not 8/],
+  ];
+  for (const [symbol, reason] of cases) {
+    it(`${JSON.stringify(symbol)}: ${reason.source.replace(/\\/g, '')}`, () => {
+      assert.match(occSymbolProblem(symbol) ?? '', reason);
+      for (const definition of providers) {
+        const channel = definition.channels[0]!;
+        assert.throws(() => parseStreamConfig({ symbols: `${symbol}, AAPL`, channels: [channel] }, definition), (err: unknown) => err instanceof MarketError && err.code === 'CONFIG' && reason.test(err.message) && err.message.includes(symbol.trim()), definition.id);
+        assert.throws(() => parseSubscriptionCommand({ action: 'subscribe', symbols: [symbol] }, definition, [channel]), reason, `${definition.id}, msg`);
+      }
+    });
+  }
+
+  it('valid OCC symbols and every provider\'s own notation still pass', () => {
+    for (const text of ['SPY   261218P00450000', 'SPY261218P00450000', 'BTCUSDT', 'BTC-USD', 'BTC/USD', 'AAPL', '.SPY261218P450', '/ESZ25', 'ESZ25', 'SPY*', 'BRK.B', '']) {
+      assert.equal(occSymbolProblem(text), null, text);
+    }
+    assert.deepEqual(parseStreamConfig({ symbols: 'SPY261218P00450000, AAPL', channels: ['quote'] }, provider('schwab')).symbols, ['SPY   261218P00450000', 'AAPL']);
+    assert.deepEqual(parseStreamConfig({ symbols: '.SPY261218P450', channels: ['quote'] }, provider('tastytrade')).symbols.length, 1);
+    assert.deepEqual(parseStreamConfig({ symbols: 'BTCUSDT', channels: ['trade'] }, provider('binance')).symbols, ['BTCUSDT']);
+  });
+});
+

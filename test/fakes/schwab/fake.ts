@@ -15,7 +15,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { freshToken, startJsonServer, type JsonReply, type JsonRequest } from '../http-json';
+import { echoOf, freshToken, startJsonServer, type JsonReply, type JsonRequest } from '../http-json';
 import { FaultHooks, sendThrough } from '../fault-hooks';
 
 export interface FakeSchwabOptions {
@@ -67,6 +67,8 @@ export class FakeSchwab {
   readonly commands: Array<Array<Record<string, unknown>>> = [];
   /** When set, LOGIN is denied with this code and message (code 3 closes the socket). */
   denyLogin: { code: number; msg: string } | null = null;
+  /** When set, the token request fails with this HTTP status and an error_description that repeats the request (a misbehaving server or proxy). */
+  echoRequest: number | null = null;
   /** More keys than this on one service → code 19 REACHED_SYMBOL_LIMIT. */
   symbolLimit = Infinity;
   /** Drops on a client frame, rewritten outgoing frames (test/fakes/fault-hooks.ts). */
@@ -170,6 +172,7 @@ export class FakeSchwab {
 
   private token(request: JsonRequest): JsonReply {
     this.tokenRequests += 1;
+    if (this.echoRequest !== null) return { status: this.echoRequest, body: { error: 'invalid_request', error_description: echoOf(request) } };
     const basic = `Basic ${Buffer.from(`${this.options.clientId}:${this.options.clientSecret}`).toString('base64')}`;
     if (request.headers.authorization !== basic) return { status: 401, body: { error: 'invalid_client', error_description: 'Client authentication failed' } };
     if (!String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return { status: 400, body: { error: 'invalid_request', error_description: 'form body expected' } };

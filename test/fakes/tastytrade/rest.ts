@@ -6,7 +6,7 @@
  * `{"error":{"code","message"}}`.
  */
 import type { FakeDxlinkServer } from '../dxlink/server';
-import { freshToken, startJsonServer, type JsonReply, type JsonRequest } from '../http-json';
+import { echoOf, freshToken, startJsonServer, type JsonReply, type JsonRequest } from '../http-json';
 
 export interface FakeTastytradeOptions {
   clientSecret: string;
@@ -29,6 +29,8 @@ export class FakeTastytradeRest {
   readonly issued: string[] = [];
   /** When set, the refresh grant is refused with this message (a revoked grant). */
   refuseGrant: string | null = null;
+  /** When set, the token request fails with this HTTP status and an error message that repeats the request (a misbehaving server or proxy). */
+  echoRequest: number | null = null;
 
   private constructor(options: FakeTastytradeOptions) {
     this.options = { now: Date.now, accessLifetimeS: 900, quoteLifetimeMs: 24 * 3_600_000, ...options };
@@ -55,6 +57,7 @@ export class FakeTastytradeRest {
 
   private token(request: JsonRequest): JsonReply {
     this.tokenRequests += 1;
+    if (this.echoRequest !== null) return error(this.echoRequest, 'invalid_request', echoOf(request));
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(request.body) as Record<string, unknown>;
