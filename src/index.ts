@@ -17,3 +17,4 @@ export { StreamConsumer, type ConsumerSink, type StatusView } from './session/st
 export { parseStreamConfig, parseSubscriptionCommand, type StreamSpec } from './session/stream-config';
 export { getProvider, describeProviders, registerProvider, isPlannedProvider } from './providers/registry';
 export * from './analytics';
+export * from './alerts';
