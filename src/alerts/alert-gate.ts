@@ -35,6 +35,8 @@ interface KeyWindow<T> {
   /** Whether an alert of this window went out (then a summary says "more"). */
   sent: boolean;
   held: number;
+  /** When the window opened: the summary speaks of the time since. */
+  openedTs: number;
   firstHeldTs: number;
   timer: TimerHandle;
 }
@@ -84,8 +86,8 @@ function msUntilQuietEnds(quiet: QuietHours, ts: number): number {
 }
 
 function describeSpan(ms: number): string {
+  if (ms < MINUTE_MS) return `${Math.max(1, Math.round(ms / 1000))} s`;
   const minutes = Math.round(ms / MINUTE_MS);
-  if (minutes < 1) return `${Math.max(1, Math.round(ms / 1000))} s`;
   if (minutes < 120) return `${minutes} min`;
   return `${Math.round(minutes / 60)} h`;
 }
@@ -109,7 +111,7 @@ export class AlertGate<T> {
       return false;
     }
     const send = !this.quiet(now) && this.underCap(now);
-    const window: KeyWindow<T> = { facts, item, sent: send, held: 0, firstHeldTs: now, timer: null };
+    const window: KeyWindow<T> = { facts, item, sent: send, held: 0, openedTs: now, firstHeldTs: now, timer: null };
     this.windows.set(facts.key, window);
     if (send) {
       this.sentAt.push(now);
@@ -163,7 +165,7 @@ export class AlertGate<T> {
     // A summary is the remedy for a flood, so the cap does not hold it back; it counts against the cap.
     this.sentAt.push(now);
     const where = window.facts.symbol ? ` on ${window.facts.symbol}` : '';
-    const text = `${window.held}${window.sent ? ' more' : ''} ${window.facts.noun}${where} in the last ${describeSpan(now - window.firstHeldTs)}`;
+    const text = `${window.held}${window.sent ? ' more' : ''} ${window.facts.noun}${where} in the last ${describeSpan(now - window.openedTs)}`;
     this.emit({ facts: window.facts, item: window.item, summary: { count: window.held, sinceTs: window.firstHeldTs, text } });
   }
 }

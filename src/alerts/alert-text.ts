@@ -73,7 +73,7 @@ export function describeAlert(payload: unknown): AlertFacts | null {
       const side = str(p['side']) ?? 'flat';
       const method = str(p['method']);
       const value = num(p['value']);
-      const close = num(p['close']);
+      const close = num(p['price']);
       const subject = `Signal ${side.toUpperCase()} ${symbol}${close !== null ? ` @ ${close}` : ''}`;
       const line = `${method ?? 'momentum'}${value !== null ? ` ${value.toFixed(3)}` : ''}, was ${str(p['previous']) ?? 'flat'}`;
       return facts(`signal|${symbol}`, 'signal changes', symbol, subject, [line]);
