@@ -21,3 +21,4 @@ export * from './analytics';
 export * from './model/recording';
 export { parseRecordConfig, type RecordSettings } from './recording/record-config';
 export { Recorder, type RecorderOptions, type RecorderStats, type RotateMode } from './recording/recorder';
+export * from './alerts';

@@ -8,7 +8,9 @@ export const flowClassifyNode = require('../../nodes/flow-classify/flow-classify
 export const bookAnalyticsNode = require('../../nodes/book-analytics/book-analytics');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const signalNode = require('../../nodes/signal/signal');
-export const everyNode = [...allNodes, flowClassifyNode, bookAnalyticsNode, signalNode];
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const alertNode = require('../../nodes/alert/alert');
+export const everyNode = [...allNodes, flowClassifyNode, bookAnalyticsNode, signalNode, alertNode];
 
 export type FlowNodes = Array<Record<string, unknown>>;
 
