@@ -22,7 +22,8 @@ import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../.
 import { CANDLE_MS, COINBASE_CHANNELS, coinbaseUrl, type CoinbaseChannel } from './settings';
 import type { CoinbaseTuning } from './limits';
 import { createJwtSigner, type JwtSigner } from './auth';
-import { decimalOrNaN, isWholeCount, quoteSides } from '../shared/wire-values';
+import { isWholeCount, quoteSides } from '../shared/wire-values';
+import { candleReadable, level2Problem, tickerReadable, tradeReadable, type Envelope, type Level2Event, type RawCandle, type TickerEvent } from './decode';
 
 type RequestChannel = CoinbaseChannel | 'heartbeats';
 
@@ -43,44 +44,6 @@ interface BookState {
    */
   snapshotAsked: boolean;
   snapshotTimer: TimerHandle;
-}
-
-interface Envelope {
-  channel?: string;
-  timestamp?: string;
-  sequence_num?: number;
-  events?: unknown[];
-  type?: string;
-  message?: string;
-  reason?: string;
-}
-
-interface TickerEvent {
-  tickers?: Array<{ product_id: string; best_bid?: string; best_bid_quantity?: string; best_ask?: string; best_ask_quantity?: string }>;
-}
-
-interface RawTrade {
-  trade_id: string;
-  product_id: string;
-  price: string;
-  size: string;
-  time: string;
-}
-
-interface RawCandle {
-  start: string;
-  open: string;
-  high: string;
-  low: string;
-  close: string;
-  volume: string;
-  product_id: string;
-}
-
-interface Level2Event {
-  type?: string;
-  product_id?: string;
-  updates?: Array<{ side: string; price_level: string; new_quantity: string }>;
 }
 
 const OUR_CHANNEL_OF: Readonly<Record<CoinbaseChannel, Channel>> = { ticker: 'quote', market_trades: 'trade', candles: 'candle', level2: 'book' };
@@ -528,46 +491,6 @@ export class CoinbaseAdapter implements ProviderAdapter {
     return out;
   }
 
-}
-
-
-
-/** Checked before anything is applied: a book message is taken whole or not at all. */
-function level2Problem(events: unknown[]): string | null {
-  for (const event of events) {
-    const body = event as Level2Event | null;
-    if (!body || typeof body !== 'object' || typeof body.product_id !== 'string' || (body.type !== 'snapshot' && body.type !== 'update') || !Array.isArray(body.updates)) {
-      return 'an order-book message that could not be read';
-    }
-    for (const update of body.updates as unknown[]) {
-      const level = update as { side?: unknown; price_level?: unknown; new_quantity?: unknown } | null;
-      if (!level || (level.side !== 'bid' && level.side !== 'offer') || !(decimalOrNaN(level.price_level) > 0) || !(decimalOrNaN(level.new_quantity) >= 0)) {
-        return 'an order-book level that could not be read';
-      }
-    }
-  }
-  return null;
-}
-
-function tradeReadable(value: unknown): value is RawTrade {
-  const raw = value as Partial<RawTrade> | null;
-  return !!raw && typeof raw === 'object' && typeof raw.trade_id === 'string' && /^\d{1,15}$/.test(raw.trade_id) && typeof raw.product_id === 'string' &&
-    decimalOrNaN(raw.price) > 0 && decimalOrNaN(raw.size) > 0 && typeof raw.time === 'string';
-}
-
-function candleReadable(value: unknown): value is RawCandle {
-  const raw = value as Partial<RawCandle> | null;
-  return !!raw && typeof raw === 'object' && typeof raw.product_id === 'string' && typeof raw.start === 'string' && /^\d{1,12}$/.test(raw.start) &&
-    decimalOrNaN(raw.open) >= 0 && decimalOrNaN(raw.high) >= 0 && decimalOrNaN(raw.low) >= 0 && decimalOrNaN(raw.close) >= 0 && decimalOrNaN(raw.volume) >= 0;
-}
-
-type RawTicker = NonNullable<TickerEvent['tickers']>[number];
-
-/** Missing best bid/ask fields are an empty side; present ones must be decimal strings. */
-function tickerReadable(value: unknown): value is RawTicker {
-  const raw = value as Record<string, unknown> | null;
-  if (!raw || typeof raw !== 'object' || typeof raw.product_id !== 'string') return false;
-  return ['best_bid', 'best_bid_quantity', 'best_ask', 'best_ask_quantity'].every((field) => raw[field] === undefined || raw[field] === '' || decimalOrNaN(raw[field]) >= 0);
 }
 
 function applyLevels(bids: SyncedBook['book']['bids'], asks: SyncedBook['book']['asks'], updates: NonNullable<Level2Event['updates']>): void {

@@ -17,7 +17,7 @@ import { VenueSocket } from '../shared/venue-socket';
 import type { AdapterContext, ProviderAdapter, UpstreamSubscription } from '../../model/provider';
 import { KRAKEN_INTERVAL_MINUTES, krakenBookDepth, krakenUrl } from './settings';
 import type { KrakenTuning } from './limits';
-import { krakenChecksum, parseKeepingNumberText } from './decode';
+import { KNOWN_CHANNELS, isTradeId, krakenChecksum, levelsReadable, newestPerSymbol, ohlcReadable, parseKeepingNumberText, type Level, type Wire } from './decode';
 import { decimalOrNull, quoteSides } from '../shared/wire-values';
 
 type KrakenChannel = 'ticker' | 'trade' | 'ohlc' | 'book';
@@ -36,13 +36,6 @@ interface BookState {
   depth: number;
   awaiting: boolean;
   snapshotTimer: TimerHandle;
-}
-
-type Wire = Record<string, unknown>;
-
-interface Level {
-  price: string;
-  qty: string;
 }
 
 const KRAKEN_CHANNEL_OF_OURS = { quote: 'ticker', trade: 'trade', candle: 'ohlc', book: 'book' } as const;
@@ -477,38 +470,3 @@ function parseGroupKey(key: string): Group {
   const [channel, param] = key.split(':');
   return param === undefined ? { channel: channel as KrakenChannel } : { channel: channel as KrakenChannel, param: Number(param) };
 }
-
-function newestPerSymbol(entries: Wire[]): Wire[] {
-  const newest = new Map<string, Wire>();
-  for (const entry of entries) {
-    const seen = newest.get(entry.symbol as string);
-    if (!seen || Date.parse(entry.interval_begin as string) > Date.parse(seen.interval_begin as string)) newest.set(entry.symbol as string, entry);
-  }
-  return [...newest.values()];
-}
-
-const KNOWN_CHANNELS = new Set(['book', 'ticker', 'trade', 'ohlc', 'status']);
-
-/** [{price, qty}, …] with numbers (kept as their wire text), prices > 0, quantities ≥ 0; absent = none. */
-function levelsReadable(levels: unknown): boolean {
-  if (levels === undefined) return true;
-  if (!Array.isArray(levels)) return false;
-  for (const level of levels) {
-    const { price, qty } = (level ?? {}) as { price?: unknown; qty?: unknown };
-    const p = decimalOrNull(price);
-    const q = decimalOrNull(qty);
-    if (p === null || p <= 0 || q === null || q < 0) return false;
-  }
-  return true;
-}
-
-/** Kraken trade ids are integers (numbers, kept as text): digits a double holds exactly. */
-function isTradeId(value: unknown): boolean {
-  return typeof value === 'string' && /^\d{1,15}$/.test(value);
-}
-
-function ohlcReadable(entry: Wire): boolean {
-  return typeof entry.symbol === 'string' && typeof entry.interval_begin === 'string' && Number.isFinite(Date.parse(entry.interval_begin)) && decimalOrNull(entry.interval) !== null &&
-    ['open', 'high', 'low', 'close'].every((field) => decimalOrNull(entry[field]) !== null) && (entry.volume === undefined || decimalOrNull(entry.volume) !== null);
-}
-

@@ -9,6 +9,7 @@
 import { crc32 } from 'node:zlib';
 import { parse } from 'lossless-json';
 import type { BookSide } from '../../book/order-book';
+import { decimalOrNull } from '../shared/wire-values';
 
 /** Parses a Kraken frame keeping every number as its wire text (a string). */
 export function parseKeepingNumberText(text: string): unknown {
@@ -42,4 +43,47 @@ function checksumPart(value: string): string {
     if (c !== '.' && !(digits === '' && c === '0')) digits += c;
   }
   return digits;
+}
+
+// ---- wire shapes and the checks that a message can be read (docs/protocols/kraken.md §3–§6) ----
+
+export type Wire = Record<string, unknown>;
+
+export interface Level {
+  price: string;
+  qty: string;
+}
+
+export function newestPerSymbol(entries: Wire[]): Wire[] {
+  const newest = new Map<string, Wire>();
+  for (const entry of entries) {
+    const seen = newest.get(entry.symbol as string);
+    if (!seen || Date.parse(entry.interval_begin as string) > Date.parse(seen.interval_begin as string)) newest.set(entry.symbol as string, entry);
+  }
+  return [...newest.values()];
+}
+
+export const KNOWN_CHANNELS = new Set(['book', 'ticker', 'trade', 'ohlc', 'status']);
+
+/** [{price, qty}, …] with numbers (kept as their wire text), prices > 0, quantities ≥ 0; absent = none. */
+export function levelsReadable(levels: unknown): boolean {
+  if (levels === undefined) return true;
+  if (!Array.isArray(levels)) return false;
+  for (const level of levels) {
+    const { price, qty } = (level ?? {}) as { price?: unknown; qty?: unknown };
+    const p = decimalOrNull(price);
+    const q = decimalOrNull(qty);
+    if (p === null || p <= 0 || q === null || q < 0) return false;
+  }
+  return true;
+}
+
+/** Kraken trade ids are integers (numbers, kept as text): digits a double holds exactly. */
+export function isTradeId(value: unknown): boolean {
+  return typeof value === 'string' && /^\d{1,15}$/.test(value);
+}
+
+export function ohlcReadable(entry: Wire): boolean {
+  return typeof entry.symbol === 'string' && typeof entry.interval_begin === 'string' && Number.isFinite(Date.parse(entry.interval_begin)) && decimalOrNull(entry.interval) !== null &&
+    ['open', 'high', 'low', 'close'].every((field) => decimalOrNull(entry[field]) !== null) && (entry.volume === undefined || decimalOrNull(entry.volume) !== null);
 }
