@@ -103,7 +103,6 @@ interface OpenOrder<C> {
   option: OptionInfo;
   firstTs: number;
   lastTs: number;
-  firstWallAt: number;
   trades: TradeEvent[];
   exchanges: string[];
   size: number;
@@ -145,6 +144,9 @@ export class FlowClassifier<C = undefined> {
   private readonly clock = new StreamClock();
   private readonly calendar = new NewYorkCalendar();
   private readonly open = new Map<string, OpenOrder<C>>();
+  /** Wall time of the last event pushed, and whether one came since the last tick. */
+  private lastEventWallAt = 0;
+  private eventsSinceTick = false;
   private readonly quotes = new Map<string, QuoteState>();
   private readonly underlyings = new Map<string, PriceState>();
   private readonly activity = new Map<string, ActivityState>();
@@ -174,11 +176,13 @@ export class FlowClassifier<C = undefined> {
    */
   push(event: MarketEvent, wallNow: number, carry: C): boolean {
     this.clock.observe(event.ts, wallNow);
-    this.closeDue(wallNow);
+    this.lastEventWallAt = wallNow;
+    this.eventsSinceTick = true;
+    this.closeDue(null);
     let used = true;
     switch (event.type) {
       case 'trade':
-        this.onTrade(event, wallNow, carry);
+        this.onTrade(event, carry);
         break;
       case 'quote':
         this.onQuote(event.symbol, event.option, event.bid, event.ask, event.ts);
@@ -202,7 +206,12 @@ export class FlowClassifier<C = undefined> {
 
   /** Closes the orders whose window has passed by the wall clock, and sends statistics that are due. Call every ~100 ms. */
   tick(wallNow: number): void {
-    this.closeDue(wallNow);
+    // By the wall clock only when the stream was silent over a whole tick: a replay or a
+    // full-speed feed that stalled (GC, a busy machine) resumes with its next event before the
+    // tick after next, so its orders still close by event time alone, the same on every run.
+    const silent = !this.eventsSinceTick;
+    this.eventsSinceTick = false;
+    this.closeDue(silent ? wallNow : null);
     this.housekeeping(wallNow);
   }
 
@@ -212,7 +221,7 @@ export class FlowClassifier<C = undefined> {
     this.open.clear();
   }
 
-  private onTrade(trade: TradeEvent, wallNow: number, carry: C): void {
+  private onTrade(trade: TradeEvent, carry: C): void {
     const option = optionOf(trade.symbol, trade.option);
     if (!option) {
       // A print of the underlying itself: its price.
@@ -249,7 +258,6 @@ export class FlowClassifier<C = undefined> {
       option,
       firstTs: trade.ts,
       lastTs: trade.ts,
-      firstWallAt: wallNow,
       trades: [trade],
       exchanges: trade.exchange ? [trade.exchange] : [],
       size: trade.size,
@@ -307,12 +315,14 @@ export class FlowClassifier<C = undefined> {
    * Orders were opened in arrival order, so the due ones are at the front: close them until the
    * first that may still grow.
    */
-  private closeDue(wallNow: number): void {
+  /** `silentWallNow`: the wall time, when the stream has been silent since the last tick; null otherwise. */
+  private closeDue(silentWallNow: number | null): void {
     const latest = this.clock.latestEventAt;
     if (this.open.size === 0 || latest === null) return;
     const windowMs = this.settings.windowMs;
+    const quietFor = silentWallNow === null ? 0 : silentWallNow - this.lastEventWallAt;
     for (const order of this.open.values()) {
-      const due = latest - order.firstTs >= windowMs || wallNow - order.firstWallAt >= windowMs + LATE_PRINT_GRACE_MS;
+      const due = latest - order.firstTs >= windowMs || quietFor >= windowMs + LATE_PRINT_GRACE_MS;
       if (!due) break;
       this.open.delete(order.key);
       this.close(order);

@@ -199,6 +199,21 @@ describe('FlowClassifier', () => {
     assert.equal(classifier.openOrders, 0);
   });
 
+  it('does not close an order by the wall clock when the stream only stalled (a replay on a busy machine): the order is the same on every run', () => {
+    const { flows, push, classifier } = harness();
+    const wall = 1_000_000;
+    push(print(T0, 5, 10, 'CBOE'), 'm', wall);
+    classifier.tick(wall + 100);
+    push(print(T0 + 10, 5, 10, 'ISE'), 'm', wall + 150);
+    // The process stalls 5 s; the first tick after it still saw an event since the tick before.
+    classifier.tick(wall + 5_150);
+    assert.equal(flows.length, 0, 'not closed by a stall');
+    push(print(T0 + 20, 5, 10, 'PHLX'), 'm', wall + 5_160);
+    classifier.flush();
+    assert.equal(flows.length, 1);
+    assert.equal(flows[0]!.trades.length, 3, 'all three prints in one order, as the event times say');
+  });
+
   it('sends rolling statistics every N s of event time over the window, with ratios and top contracts', () => {
     const { stats, push } = harness({ statsEveryMs: 10_000, statsWindowMs: 60_000, topContracts: 2 });
     const start = Math.ceil(T0 / 10_000) * 10_000; // snapshots fall on whole multiples of 10 s
