@@ -10,13 +10,14 @@
  * Scenarios: trades as fast as each client takes them; diff-depth books (REST snapshot + diffs)
  * as fast as each client takes them; (e) books offline (our engine vs ccxt's order book vs a bare
  * Map); (f) RSS and heap of each client; (g) send→count latency at a steady 10k msgs/s.
+ * (h) providers: each bench/providers/<id>.ts script (its own baseline, its own process).
  * Every scenario but latency is repeated (interleaved rounds) and the median is shown. Prints a table and writes
  * bench/results.json. Nothing connects anywhere but 127.0.0.1 (every client process refuses and
  * records any other connection).
  *
  * Environment (all optional): BENCH_TRADES (500000), BENCH_DIFFS (100000), BENCH_REPEAT (3),
  * BENCH_LATENCY_S (12, of which 2 s warm-up), BENCH_BOOK_DIFFS (50000), BENCH_ONLY (comma list
- * of scenarios: trades,depth,latency,books), BENCH_CLIENTS (comma list of clients), BENCH_PROFILE (comma list of clients, or "all":
+ * of scenarios: trades,depth,latency,books,providers), BENCH_CLIENTS (comma list of clients), BENCH_PROFILE (comma list of clients, or "all":
  * CPU profiles into bench/profiles/), BENCH_NODE_ARGS (extra node flags for the clients, e.g.
  * --trace-gc) with BENCH_CLIENT_OUTPUT=1 to see what they print.
  */
@@ -25,6 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { programInfo } from './lib/frames';
 import { REPO_ROOT, ServerProcess, machineInfo, runClientProcess, type MachineInfo } from './lib/processes';
+import { providerBenchScripts, runProviderBench, type ProviderBenchResult } from './lib/provider-benches';
 import type { ClientResult, ClientTask, ProgramInfo, StreamKind } from './lib/protocol';
 
 const env = (name: string, fallback: number): number => {
@@ -40,7 +42,7 @@ const LATENCY_RATE = 10_000;
 const LATENCY_WARMUP_MS = 2_000;
 const BOOK_DIFFS = env('BENCH_BOOK_DIFFS', 50_000);
 const BOOK_DEPTH = 10;
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'trades,depth,latency,books').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'trades,depth,latency,books,providers').split(',').map((s) => s.trim()));
 const ONLY_CLIENTS = new Set((process.env.BENCH_CLIENTS ?? 'ceiling,ccxt,core,node-red,book-ours,book-ccxt,book-map').split(',').map((s) => s.trim()));
 const PROFILE = new Set((process.env.BENCH_PROFILE ?? '').split(',').map((s) => s.trim()).filter(Boolean));
 
@@ -66,6 +68,7 @@ interface Results {
   depth: Record<string, ClientResult[]>;
   latency: Record<string, ClientResult>;
   books: Record<string, ClientResult[]>;
+  providers: Record<string, ProviderBenchResult>;
   summary?: Record<string, unknown>;
   problems: string[];
 }
@@ -111,6 +114,7 @@ async function main(): Promise<void> {
     depth: {},
     latency: {},
     books: {},
+    providers: {},
     problems: [],
   };
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, Node ${machine.node}, ${machine.platform}`);
@@ -157,6 +161,15 @@ async function main(): Promise<void> {
     }
     const sums = new Set(Object.values(results.books).flatMap((runs) => runs.map((r) => r.notes?.[0])));
     if (sums.size > 1) results.problems.push(`book contenders read different books: ${[...sums].join(' / ')}`);
+  }
+  if (ONLY.has('providers')) {
+    for (const file of providerBenchScripts()) {
+      const id = path.basename(file, '.js');
+      console.log(`\nprovider ${id} (bench/providers/${id}.ts):`);
+      const result = await runProviderBench(file);
+      results.providers[id] = result;
+      if (!result.ok) results.problems.push(`provider bench ${id}: ${result.error ?? 'failed'}`);
+    }
   }
   results.machine.loadAverageAfter = os.loadavg().map((value) => Math.round(value * 100) / 100);
   printTable(results);
