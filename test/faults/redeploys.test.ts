@@ -1,20 +1,19 @@
 /**
- * Fault suite: 100 redeploys of a flow with four providers (sim, and the binance, coinbase and
- * kraken fakes), one market-stream-in on each: full deploys (every node restarts, every
- * connection closes and reopens), node-only deploys of the stream-in nodes (the shared connection
- * stays up) and node-only deploys of the provider config nodes (their connection is replaced).
- * After each one, msgs flow again on every stream. After the last stop, the process is back to
- * its baseline: active handles (sockets, servers, timers) by kind, sockets open at each fake, and
- * listeners on the shared emitters (RED.events, process).
+ * Fault suite: 100 redeploys of a flow with every provider that has a fake (sim, replay, binance,
+ * coinbase, kraken, schwab, dxfeed, tastytrade; see redeploy-venues.ts), one market-stream-in on
+ * each: full deploys (every node restarts, every connection closes and reopens), node-only deploys
+ * of the stream-in nodes (the shared connection stays up) and node-only deploys of the provider
+ * config nodes (their connection is replaced). After each one, msgs flow again on every stream.
+ * After the last stop, the process is back to its baseline: active handles (sockets, servers,
+ * timers) by kind, sockets open at each fake, and listeners on the shared emitters (RED.events,
+ * process).
  */
 import assert from 'node:assert/strict';
 import type { EventEmitter } from 'node:events';
 import type { Node, NodeMessage } from 'node-red';
-import { FakeBinance } from '../fakes/binance/server';
-import { FakeCoinbase } from '../fakes/coinbase/server';
-import { FakeKraken } from '../fakes/kraken/server';
 import { allNodes, helper } from '../helpers/node-red';
 import { activeHandles, sleep, waitFor } from '../helpers/wait';
+import { openRedeployVenues, type RedeployVenue } from './redeploy-venues';
 
 const REDEPLOYS = 100;
 type Flow = Array<Record<string, unknown>>;
@@ -27,32 +26,25 @@ function listeners(emitter: EventEmitter): Record<string, number> {
   return counts;
 }
 
-describe(`fault suite: ${REDEPLOYS} redeploys of a four-provider flow`, function () {
-  this.timeout(180_000);
-  let binance: FakeBinance;
-  let coinbase: FakeCoinbase;
-  let kraken: FakeKraken;
+describe(`fault suite: ${REDEPLOYS} redeploys of a flow with every provider`, function () {
+  this.timeout(300_000);
+  let venues: RedeployVenue[] = [];
   let pump: NodeJS.Timeout | null = null;
 
   afterEach(async () => {
     if (pump) clearInterval(pump);
     pump = null;
     await helper.unload();
-    await Promise.all([binance?.close(), coinbase?.close(), kraken?.close()]);
+    await Promise.all(venues.map((venue) => venue.close()));
+    venues = [];
   });
 
   it('msgs flow after every redeploy; handles, fake connections and listeners back to baseline after the last stop', async () => {
-    binance = await FakeBinance.start();
-    coinbase = await FakeCoinbase.start();
-    kraken = await FakeKraken.start();
-    binance.list('BTCUSDT');
-    coinbase.list('BTC-USD');
-    kraken.list('BTC/USD');
+    venues = await openRedeployVenues();
+    const wired = venues.filter((venue) => venue.open && venue.ever);
     const startPump = () => {
       pump = setInterval(() => {
-        binance.trade('BTCUSDT');
-        coinbase.trade('BTC-USD');
-        kraken.trade('BTC/USD');
+        for (const venue of venues) venue.pump();
       }, 10);
     };
     const stopPump = () => {
@@ -60,45 +52,40 @@ describe(`fault suite: ${REDEPLOYS} redeploys of a four-provider flow`, function
       pump = null;
     };
 
-    const streams = [
-      { id: 'sim', provider: 'sim', symbol: 'BTC-USD', endpoint: '', restEndpoint: '', options: { seed: 3, rate: 20 } },
-      { id: 'binance', provider: 'binance', symbol: 'BTCUSDT', endpoint: binance.wsUrl, restEndpoint: binance.restUrl, options: {} },
-      { id: 'coinbase', provider: 'coinbase', symbol: 'BTC-USD', endpoint: coinbase.url, restEndpoint: '', options: {} },
-      { id: 'kraken', provider: 'kraken', symbol: 'BTC/USD', endpoint: kraken.url, restEndpoint: '', options: {} },
-    ];
     const flow = (round: number, kind: Kind): Flow => [
       { id: 'f1', type: 'tab', label: 'redeploys' },
-      ...streams.flatMap((s) => [
-        { id: `p-${s.id}`, type: 'market-provider', name: kind === 'providers' ? `${s.provider} ${round}` : s.provider, provider: s.provider, endpoint: s.endpoint, restEndpoint: s.restEndpoint, feed: '', options: s.options },
-        { id: `s-${s.id}`, type: 'market-stream-in', z: 'f1', name: kind === 'streams' ? `round ${round}` : '', provider: `p-${s.id}`, symbols: s.symbol, channels: ['trade'], interval: '1m', depth: 5, throttleMs: 0, staleAfter: 60, wires: [[`out-${s.id}`], []] },
+      ...venues.flatMap((s) => [
+        { id: `p-${s.id}`, type: 'market-provider', name: kind === 'providers' ? `${s.provider} ${round}` : s.provider, provider: s.provider, endpoint: s.endpoint, restEndpoint: s.restEndpoint, feed: s.feed, options: s.options },
+        { id: `s-${s.id}`, type: 'market-stream-in', z: 'f1', name: kind === 'streams' ? `round ${round}` : '', provider: `p-${s.id}`, symbols: s.symbol, channels: [s.channel], interval: '1m', depth: 5, throttleMs: 0, staleAfter: 60, wires: [[`out-${s.id}`], []] },
         { id: `out-${s.id}`, type: 'helper', z: 'f1' },
       ]),
     ];
-    /** Resolves once every stream has delivered a msg to its sink. */
+    const credentials = Object.fromEntries(venues.filter((s) => s.credentials).map((s) => [`p-${s.id}`, s.credentials]));
+    /** Resolves once every stream has delivered a msg of its channel to its sink. */
     const everyStreamFlowing = async (what: string): Promise<void> => {
       const seen = new Set<string>();
       const detach: Array<() => void> = [];
-      for (const s of streams) {
+      for (const s of venues) {
         const sink = helper.getNode(`out-${s.id}`) as Node;
         const onInput = (msg: NodeMessage) => {
-          if ((msg.payload as { type?: string }).type === 'trade') seen.add(s.id);
+          if ((msg.payload as { type?: string }).type === s.channel) seen.add(s.id);
         };
         sink.on('input', onInput);
         detach.push(() => sink.removeListener('input', onInput));
       }
       try {
-        await waitFor(() => seen.size === streams.length, `${what}: msgs on every stream (got ${[...seen].join(', ') || 'none'})`, 20_000);
+        await waitFor(() => seen.size === venues.length, `${what}: msgs on every stream (missing ${venues.filter((s) => !seen.has(s.id)).map((s) => s.id).join(', ')})`, 20_000);
       } finally {
         for (const off of detach) off();
       }
     };
-    const everAtFakes = () => binance.connections.length + coinbase.connections.length + kraken.connections.length;
-    const openAtFakes = () => ({ binance: binance.openConnections.length, coinbase: coinbase.openConnections.length, kraken: kraken.openConnections.length });
+    const everAtFakes = () => wired.reduce((sum, venue) => sum + venue.ever!(), 0);
+    const openAtFakes = () => Object.fromEntries(wired.map((venue) => [venue.id, venue.open!()]));
     const snapshot = () => ({ handles: activeHandles(), fakes: openAtFakes(), redEvents: listeners((helper as unknown as { _events: EventEmitter })._events), process: listeners(process) });
 
     // Warm-up: one deploy and stop, so that lazily created singletons (HTTP agents, module state) exist in the baseline.
     startPump();
-    await helper.load(allNodes, flow(0, 'full') as never);
+    await helper.load(allNodes, flow(0, 'full') as never, credentials as never);
     await everyStreamFlowing('warm-up');
     stopPump();
     await helper.unload();
@@ -108,21 +95,21 @@ describe(`fault suite: ${REDEPLOYS} redeploys of a four-provider flow`, function
     const baseline = snapshot();
 
     startPump();
-    await helper.load(allNodes, flow(0, 'full') as never);
+    await helper.load(allNodes, flow(0, 'full') as never, credentials as never);
     await everyStreamFlowing('first deploy');
     const kinds: Kind[] = ['full', 'streams', 'providers'];
     const done = { full: 0, streams: 0, providers: 0 };
     for (let round = 1; round <= REDEPLOYS; round += 1) {
       const kind = kinds[round % kinds.length]!;
       const connectionsBefore = everAtFakes();
-      await helper.setFlows(flow(round, kind) as never, kind === 'full' ? 'full' : 'nodes');
+      await helper.setFlows(flow(round, kind) as never, kind === 'full' ? 'full' : 'nodes', credentials as never);
       await everyStreamFlowing(`redeploy ${round} (${kind})`);
       if (kind === 'streams') assert.equal(everAtFakes(), connectionsBefore, `redeploy ${round}: redeploying the stream-in nodes kept the connections`);
-      else assert.equal(everAtFakes(), connectionsBefore + 3, `redeploy ${round} (${kind}): one new connection per venue`);
+      else assert.equal(everAtFakes(), connectionsBefore + wired.length, `redeploy ${round} (${kind}): one new connection per venue`);
       done[kind] += 1;
       // Never more than one connection per provider at a time, whatever the deploy.
       const open = openAtFakes();
-      assert.ok(open.binance <= 1 && open.coinbase <= 1 && open.kraken <= 1, `redeploy ${round} (${kind}): ${JSON.stringify(open)} open at the fakes`);
+      assert.ok(Object.values(open).every((n) => n <= 1), `redeploy ${round} (${kind}): ${JSON.stringify(open)} open at the fakes`);
     }
     assert.deepEqual(done, { full: 33, streams: 34, providers: 33 });
     stopPump();
