@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { WebSocketServer } from 'ws';
 import { createBinanceProvider } from '../../src/providers/binance';
 import { createCoinbaseProvider } from '../../src/providers/coinbase';
 import { createKrakenProvider } from '../../src/providers/kraken';
@@ -53,4 +54,28 @@ describe('the log names the cause of a failed connection, one format for every p
       assert.match(h.session.status.detail, /ECONNREFUSED/);
     });
   }
+
+  it('dxfeed: a server that accepts and never answers is "reconnecting" with the reason, logged once per try, not "connecting" for ever', async () => {
+    const silent = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => silent.once('listening', () => resolve()));
+    let accepted = 0;
+    silent.on('connection', () => (accepted += 1));
+    try {
+      const { port } = silent.address() as net.AddressInfo;
+      h = openHarness(createDxfeedProvider({ backoff: BACKOFF, handshakeMs: 300 }), settingsFor('dxfeed', { endpoint: `ws://127.0.0.1:${port}/dxlink-ws`, credentials: { token: 'demo-token' } }));
+      h.subscribe([{ channel: 'trade', symbol: 'AAPL' }]);
+      await until(() => h!.session.status.state === 'reconnecting', 'reconnecting after the silent handshake', 5_000);
+      assert.match(h.session.status.detail, /accepted the connection but sent no SETUP within 0\.3 s/);
+      await until(() => accepted >= 2, 'a second try at the silent server', 5_000);
+      const warnings = h.logs.filter((line) => line.startsWith('warn:'));
+      assert.ok(warnings.length >= 1);
+      assert.match(warnings[0]!, /^warn: dxfeed: .*sent no SETUP within 0\.3 s; next try in [0-9.]+ s \(attempt \d+\)$/);
+      assert.ok(!warnings.some((line) => /token|AUTH/i.test(line)), `a silent server is not a refused token: ${warnings.join(' | ')}`);
+    } finally {
+      await h?.close();
+      h = undefined;
+      for (const client of silent.clients) client.terminate();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
 });

@@ -5,6 +5,8 @@ import type { BackoffPolicy } from '../../../transport/backoff';
 export interface DxlinkTuning {
   /** Reconnect backoff of the socket; the transport's default when absent. */
   backoff?: Partial<BackoffPolicy>;
+  /** How long SETUP and AUTH may go unanswered (ms); AUTH_ANSWER_MS when absent. */
+  handshakeMs?: number;
 }
 
 /** What we announce in SETUP (seconds): the server may drop us after this long without a frame from us (§6). */

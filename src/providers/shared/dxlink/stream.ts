@@ -185,8 +185,8 @@ export class DxlinkStream {
       get staleAfterMs() {
         return stream.staleAfterMs;
       },
-      // Longer than AUTH_ANSWER_MS, so that an unanswered AUTH is reported as a refusal.
-      connectTimeoutMs: AUTH_ANSWER_MS + 5_000,
+      // Longer than the handshake window, so that the handshake's own timer reports the silence.
+      connectTimeoutMs: this.handshakeMs() + 5_000,
       holdAfter: (failure) => (failure instanceof CredentialsRefused ? failure.retryInMs(this.context.clock.now()) : undefined),
       target: async () => {
         const access = this.firstAccess ?? (await this.options.access());
@@ -212,12 +212,19 @@ export class DxlinkStream {
     if (handshake.token !== undefined) this.send({ type: 'AUTH', channel: 0, token: handshake.token });
     return new Promise<void>((resolve, reject) => {
       handshake.settle = { resolve, reject };
+      const windowS = this.handshakeMs() / 1000;
       this.authTimer = systemClock.setTimeout(() => {
         this.authTimer = null;
-        const answer = handshake.token !== undefined ? `no AUTH_STATE answer within ${AUTH_ANSWER_MS / 1000} s` : null;
-        this.settleHandshake(answer ? this.authError(answer) : this.networkError(`no SETUP and AUTH_STATE within ${AUTH_ANSWER_MS / 1000} s`));
-      }, AUTH_ANSWER_MS);
+        // A server that sent SETUP but never answered AUTH is refusing the token; one that sent
+        // nothing at all is not working (a hung server or proxy): a network failure, retried.
+        if (handshake.token !== undefined && handshake.serverSetup) this.settleHandshake(this.authError(`no AUTH_STATE answer within ${windowS} s`));
+        else this.settleHandshake(this.networkError(`the server accepted the connection but sent no SETUP within ${windowS} s`));
+      }, this.handshakeMs());
     });
+  }
+
+  private handshakeMs(): number {
+    return this.options.tuning?.handshakeMs ?? AUTH_ANSWER_MS;
   }
 
   private settleHandshake(error?: MarketError): void {
