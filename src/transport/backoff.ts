@@ -20,6 +20,14 @@ export const DEFAULT_BACKOFF: Readonly<BackoffPolicy> = Object.freeze({
   resetAfterMs: 60_000,
 });
 
+/** Doublings of the wait after refused credentials: 2^4 = 16 × the cap at most. */
+export const REFUSED_GROWTH_STEPS = 4;
+
+/** The wait after the n-th refusal in a row: `capMs`, then doubling, up to 16 × `capMs`. */
+export function refusedWaitMs(refusals: number, capMs: number = DEFAULT_BACKOFF.maxMs): number {
+  return capMs * Math.pow(2, Math.min(Math.max(refusals, 1), REFUSED_GROWTH_STEPS + 1) - 1);
+}
+
 export class Backoff {
   private readonly policy: BackoffPolicy;
   private readonly random: () => number;
@@ -37,6 +45,15 @@ export class Backoff {
 
   get resetAfterMs(): number {
     return this.policy.resetAfterMs;
+  }
+
+  /**
+   * The wait after the n-th refusal of the credentials in a row (n ≥ 1): a refusal is not a
+   * network blip, so the first waits the cap and each next one twice as long, up to 16 × the cap
+   * (30 s, 60 s, 2 min, 4 min, then 8 min with the default policy).
+   */
+  refusedWaitMs(refusals: number): number {
+    return refusedWaitMs(refusals, this.policy.maxMs);
   }
 
   /** Delay before the next attempt; counts the attempt. */

@@ -82,6 +82,8 @@ export class ResilientSocket {
   private connectTimer: TimerHandle = null;
   private pingTimer: TimerHandle = null;
   private lastFailure: MarketError | null = null;
+  /** Refused credentials in a row (reset once a connection gets through its handshake). */
+  private refusals = 0;
   private opens = 0;
 
   constructor(options: ResilientSocketOptions) {
@@ -238,6 +240,7 @@ export class ResilientSocket {
     if (this.socket !== socket || socket.readyState !== WebSocket.OPEN) return;
     this.clearTimer('connectTimer');
     this.ready = true;
+    this.refusals = 0;
     this.opens += 1;
     this.lastFrameAt = this.clock.now();
     this.options.onState({ state: 'connected', detail: 'connected' });
@@ -276,7 +279,10 @@ export class ResilientSocket {
     if (this.closing || this.retryTimer !== null) return;
     const failure = this.lastFailure;
     const backoffMs = this.backoff.next();
-    const retryInMs = Math.max(backoffMs, (failure && this.options.holdAfter?.(failure)) ?? 0);
+    const refused = failure?.code === 'AUTH';
+    if (refused) this.refusals += 1;
+    const refusedMs = refused ? this.backoff.refusedWaitMs(this.refusals) : 0;
+    const retryInMs = Math.max(backoffMs, refusedMs, (failure && this.options.holdAfter?.(failure)) ?? 0);
     const attempt = this.backoff.attempt;
     // One line per failure, the same for every provider: who, what failed and why, the next try.
     this.log.warn(failureLine(this.options.label, reason, retryInMs, attempt));

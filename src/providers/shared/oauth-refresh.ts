@@ -6,17 +6,17 @@
  * - A renewal is scheduled `earlyMs` before expiry (a tenth of the lifetime when that is shorter);
  *   a renewal that fails on the network is retried with backoff.
  * - A refusal (MarketError AUTH: 401, 400 invalid_grant, …) is not a network blip: no request goes
- *   out for `REFUSED_HOLD_MS` after it, whoever asks; `token()` rejects at once with a
+ *   out for `refusedWaitMs(n)` after the n-th refusal in a row (30 s, doubling to 8 min), whoever asks; `token()` rejects at once with a
  *   `CredentialsRefused` that says why and when the next try comes (issue 17 item 2), and callers
  *   retrying a connection wait for `retryInMs()` instead of their own backoff.
  */
 import { MarketError } from '../../model/errors';
 import type { Clock, TimerHandle } from '../../model/clock';
 import type { Logger } from '../../model/logger';
-import { Backoff, DEFAULT_BACKOFF } from '../../transport/backoff';
+import { Backoff, DEFAULT_BACKOFF, refusedWaitMs } from '../../transport/backoff';
 import { failureLine } from '../../transport/resilient-socket';
 
-/** After a refusal, the next request waits this long: the backoff's cap, without jitter. */
+/** After a first refusal, the next request waits this long: the backoff's cap, without jitter; longer after each further one. */
 export const REFUSED_HOLD_MS = DEFAULT_BACKOFF.maxMs;
 
 export interface ExpiringToken {
@@ -69,6 +69,8 @@ export class OAuthRefresh<T extends ExpiringToken> {
   private current: (T & { renewAt: number }) | null = null;
   private pending: Promise<T> | null = null;
   private refusal: CredentialsRefused | null = null;
+  /** Refusals in a row; the hold after each grows (`refusedWaitMs`). */
+  private refusals = 0;
   private timer: TimerHandle = null;
   private readonly retry = new Backoff();
   private stopped = false;
@@ -118,12 +120,14 @@ export class OAuthRefresh<T extends ExpiringToken> {
         const now = clock.now();
         this.current = null;
         // A refusal passed up from the token this one is made from keeps its own next try.
-        this.refusal = err instanceof CredentialsRefused ? err : new CredentialsRefused(err, now + REFUSED_HOLD_MS, now);
+        this.refusals += 1;
+        this.refusal = err instanceof CredentialsRefused ? err : new CredentialsRefused(err, now + refusedWaitMs(this.refusals, REFUSED_HOLD_MS), now);
         throw this.refusal;
       }
       throw err;
     }
     this.refusal = null;
+    this.refusals = 0;
     const now = clock.now();
     this.current = { ...token, renewAt: renewAt(now, token.expiresAt, this.options.earlyMs) };
     this.schedule(this.current.renewAt - now);

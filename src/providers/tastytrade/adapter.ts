@@ -5,10 +5,11 @@
 import type { AdapterContext, ProviderAdapter } from '../../model/provider';
 import { parseDxlinkOptions } from '../shared/dxlink/settings';
 import { DxlinkStream, dxlinkAdapter } from '../shared/dxlink/stream';
+import type { DxlinkTuning } from '../shared/dxlink/limits';
 import { TastytradeTokens } from './auth';
 import { restBase } from './settings';
 
-export function createTastytradeAdapter(context: AdapterContext): ProviderAdapter {
+export function createTastytradeAdapter(context: AdapterContext, tuning: DxlinkTuning = {}): ProviderAdapter {
   const { settings } = context;
   const { tradeEvent } = parseDxlinkOptions('tastytrade', settings.options);
   const tokens = new TastytradeTokens({
@@ -23,6 +24,7 @@ export function createTastytradeAdapter(context: AdapterContext): ProviderAdapte
   });
   // Every connection attempt asks for the quote token: a renewed one is used from the next connection on.
   const stream = new DxlinkStream({
+    tuning,
     provider: 'tastytrade',
     context,
     tradeEvent,

@@ -7,10 +7,16 @@
  * Options: `tradeEvent` ("Trade" | "TimeAndSale").
  */
 import type { ProviderDefinition } from '../../model/provider';
+import type { DxlinkTuning } from '../shared/dxlink/limits';
 import { DXLINK_INTERVALS, canonicalDxlinkSymbol } from '../shared/dxlink/symbols';
 import { createTastytradeAdapter } from './adapter';
 import { TASTYTRADE_REST } from './rest';
 import { FEEDS, validateTastytradeSettings } from './settings';
+
+/** The definition, with a tuned DXLink socket (tests, benches). */
+export function createTastytradeProvider(tuning: DxlinkTuning = {}): ProviderDefinition {
+  return { ...tastytradeProvider, create: (context) => createTastytradeAdapter(context, tuning) };
+}
 
 export const tastytradeProvider: ProviderDefinition = {
   id: 'tastytrade',

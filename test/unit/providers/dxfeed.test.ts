@@ -1,9 +1,9 @@
 /** The dxfeed provider (any DXLink endpoint, optional token) against the fake DXLink server. */
 import assert from 'node:assert/strict';
 import { FeedSession } from '../../../src/session/feed-session';
-import { dxfeedProvider } from '../../../src/providers/dxfeed';
+import { createDxfeedProvider, dxfeedProvider } from '../../../src/providers/dxfeed';
 import { DXFEED_DEMO_ENDPOINT } from '../../../src/providers/dxfeed/settings';
-import type { ProviderSettings } from '../../../src/model/provider';
+import type { ProviderDefinition, ProviderSettings } from '../../../src/model/provider';
 import { FakeDxlinkServer } from '../../fakes/dxlink/server';
 import { freshToken } from '../../fakes/http-json';
 import { SecretWatch } from '../../fakes/secret-watch';
@@ -23,9 +23,9 @@ describe('dxfeed provider (fake DXLink)', function () {
     dxlink = null;
   });
 
-  function open(server: FakeDxlinkServer, extra: Partial<ProviderSettings> = {}) {
+  function open(server: FakeDxlinkServer, extra: Partial<ProviderSettings> = {}, provider: ProviderDefinition = dxfeedProvider) {
     const settings: ProviderSettings = { provider: 'dxfeed', endpoint: server.url, restEndpoint: '', feed: '', options: {}, credentials: {}, ...extra };
-    session = new FeedSession(dxfeedProvider, settings, { log: watch.logger() });
+    session = new FeedSession(provider, settings, { log: watch.logger() });
     const user = recordingUser('u1', watch);
     session.attach(user.user);
     return { s: session, user };
@@ -78,7 +78,8 @@ describe('dxfeed provider (fake DXLink)', function () {
     watch.secret(token);
     dxlink.tokens.set(token, Date.now() + 3_600_000);
     const server = dxlink;
-    const { s, user } = open(server, { credentials: { token } });
+    // Short cap: after the refusal the next try waits the cap (real time), 30 s by default.
+    const { s, user } = open(server, { credentials: { token } }, createDxfeedProvider({ backoff: { initialMs: 50, maxMs: 200, jitter: 0 } }));
     server.faults.dropOn((frame) => frame.text.includes('"AUTH"'));
     s.subscribe('u1', [{ channel: 'quote', symbol: 'IBM' }]);
     await waitFor(() => s.status.state === 'connected' && server.subscriptions().length === 1, 'connected after one cut', 10_000);

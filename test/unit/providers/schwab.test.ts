@@ -154,7 +154,7 @@ describe('schwab provider (fake REST + fake streamer)', function () {
     assert.match(user.notices[0]!.detail, /expires in about 24 h/);
   });
 
-  it('shows a refused login as a red error with Schwab\'s reason, and backs its retries off to the 30 s cap', async () => {
+  it('shows a refused login as a red error with Schwab\'s reason, and waits the 30 s cap after the first, twice as long after each next, up to 8 min', async () => {
     const { s, user } = await setUp();
     fake.denyLogin = { code: 3, msg: 'Login Denied.: token is invalid or has expired.' };
     s.subscribe('u1', [{ channel: 'quote', symbol: 'SPY' }]);
@@ -167,10 +167,8 @@ describe('schwab provider (fake REST + fake streamer)', function () {
       assert.equal(fake.connections, attempt, 'no attempt before the delay is over');
       await time.tickAsync(1);
     }
-    delays.forEach((delay, i) => {
-      const base = Math.min(30_000, 500 * 2 ** i);
-      assert.ok(delay >= base / 2 && delay <= base, `attempt ${i + 1}: ${delay} ms within [${base / 2}, ${base}]`);
-    });
+    // Issue 17 item 2: a refusal is not a network blip (transport/backoff.ts refusedWaitMs).
+    assert.deepEqual(delays, [30_000, 60_000, 120_000, 240_000, 480_000, 480_000, 480_000, 480_000, 480_000]);
     const error = user.errors.at(-1)!;
     assert.equal(error.code, 'AUTH');
     assert.equal(error.reason, 'code 3: Login Denied.: token is invalid or has expired.');
@@ -189,14 +187,17 @@ describe('schwab provider (fake REST + fake streamer)', function () {
     const { s, user } = await setUp({}, { refreshToken: freshToken('schwab-wrong-refresh') });
     s.subscribe('u1', [{ channel: 'quote', symbol: 'SPY' }]);
     await waitFor(() => fake.tokenRequests === 1 && s.status.state === 'error', 'the first refusal');
+    assert.equal(user.statuses.at(-1)!.retryInMs, 30_000);
     await tickSeconds(time, 59);
     assert.equal(fake.tokenRequests, 2, 'one retry in the first 60 s, at the 30 s cap');
+    await tickSeconds(time, 30);
+    assert.equal(fake.tokenRequests, 2, 'the second refusal waits longer: 60 s');
     await tickSeconds(time, 1);
-    await waitFor(() => fake.tokenRequests === 3, 'still retrying, every 30 s');
+    await waitFor(() => fake.tokenRequests === 3, 'still retrying, 60 s after the second refusal');
     const status = user.statuses.at(-1)!;
     assert.equal(status.state, 'error');
-    assert.match(status.detail, /Schwab refused the refresh token \(refresh_token_authentication_error.*next try in 30 s/);
-    assert.equal(status.retryInMs, 30_000);
+    assert.match(status.detail, /Schwab refused the refresh token \(refresh_token_authentication_error.*next try in 120 s/);
+    assert.equal(status.retryInMs, 120_000);
     assert.equal(fake.connections, 0);
   });
 

@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { FeedSession } from '../../../src/session/feed-session';
-import { tastytradeProvider } from '../../../src/providers/tastytrade';
+import { createTastytradeProvider, tastytradeProvider } from '../../../src/providers/tastytrade';
+import type { DxlinkTuning } from '../../../src/providers/shared/dxlink/limits';
 import type { ProviderSettings } from '../../../src/model/provider';
 import { FakeDxlinkServer, type DxFrame } from '../../fakes/dxlink/server';
 import { FakeTastytradeRest } from '../../fakes/tastytrade/rest';
@@ -27,7 +28,8 @@ describe('tastytrade provider (fake REST + fake DXLink)', function () {
   let session: FeedSession | null = null;
   let time: ReturnType<typeof fakeClock>;
 
-  async function setUp(options: { accessLifetimeS?: number; quoteLifetimeMs?: number; keepaliveTimeoutS?: number; keepaliveIntervalMs?: number } = {}) {
+  async function setUp(all: { accessLifetimeS?: number; quoteLifetimeMs?: number; keepaliveTimeoutS?: number; keepaliveIntervalMs?: number; tuning?: DxlinkTuning } = {}) {
+    const { tuning, ...options } = all;
     time = fakeClock();
     const clientSecret = freshToken('tt-client-secret');
     const refreshToken = freshToken('tt-refresh');
@@ -37,7 +39,7 @@ describe('tastytrade provider (fake REST + fake DXLink)', function () {
     const fakeRest = rest;
     watch.issuedBy(() => fakeRest.issued);
     const settings: ProviderSettings = { provider: 'tastytrade', endpoint: '', restEndpoint: rest.url, feed: '', options: {}, credentials: { clientSecret, refreshToken } };
-    session = new FeedSession(tastytradeProvider, settings, { clock: time.clock, log: watch.logger() });
+    session = new FeedSession(tuning ? createTastytradeProvider(tuning) : tastytradeProvider, settings, { clock: time.clock, log: watch.logger() });
     const user = recordingUser('u1', watch);
     session.attach(user.user);
     return { session, user };
@@ -141,24 +143,28 @@ describe('tastytrade provider (fake REST + fake DXLink)', function () {
     rest.refuseGrant = 'Grant revoked by the user';
     s.subscribe('u1', [{ channel: 'quote', symbol: 'SPY' }]);
     await waitFor(() => rest.tokenRequests === 1 && s.status.state === 'error', 'the first refusal');
+    assert.equal(user.statuses.at(-1)!.retryInMs, 30_000);
     await tickSeconds(time, 59);
     assert.equal(rest.tokenRequests, 2, 'one retry in the first 60 s, at the 30 s cap');
+    await tickSeconds(time, 30);
+    assert.equal(rest.tokenRequests, 2, 'the second refusal waits longer: 60 s');
     await tickSeconds(time, 1);
-    await waitFor(() => rest.tokenRequests === 3, 'still retrying, every 30 s');
+    await waitFor(() => rest.tokenRequests === 3, 'still retrying, 60 s after the second refusal');
     const status = user.statuses.at(-1)!;
     assert.equal(status.state, 'error');
-    assert.match(status.detail, /invalid_grant: Grant revoked by the user.*next try in 30 s/);
-    assert.equal(status.retryInMs, 30_000);
+    assert.match(status.detail, /invalid_grant: Grant revoked by the user.*next try in 120 s/);
+    assert.equal(status.retryInMs, 120_000);
     assert.equal(dxlink.connections, 0);
   });
 
   it('treats a quote token the DXLink server refuses as an auth error, and comes back with a fresh one', async () => {
-    const { session: s, user } = await setUp();
+    const { session: s, user } = await setUp({ tuning: { backoff: { initialMs: 50, maxMs: 200, jitter: 0 } } });
     s.subscribe('u1', [{ channel: 'quote', symbol: 'SPY' }]);
     await waitFor(() => s.status.state === 'connected', 'connected');
     // The server forgets every token (e.g. revoked) and drops the connection.
     dxlink.tokens.clear();
     dxlink.dropAll();
+    // The refused quote token waits the DXLink socket's cap (real time): 30 s by default, so this test opens with a short one.
     await waitFor(() => user.statuses.some((st) => st.state === 'error'), 'auth error', 8000);
     const error = user.errors.find((e) => e.code === 'AUTH')!;
     assert.match(error.message, /tastytrade refused the streaming token \(UNAUTHORIZED: Token is invalid\)/);
