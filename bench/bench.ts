@@ -11,13 +11,14 @@
  * as fast as each client takes them; (e) books offline (our engine vs ccxt's order book vs a bare
  * Map); (f) RSS and heap of each client; (g) send→count latency at a steady 10k msgs/s.
  * (h) providers: each bench/providers/<id>.ts script (its own baseline, its own process).
+ * (i) scale: bench/scale.ts (1 → 100 stream-in nodes, 10 → 10,000 option symbols, a 10k/s replay).
  * Every scenario but latency is repeated (interleaved rounds) and the median is shown. Prints a table and writes
  * bench/results.json. Nothing connects anywhere but 127.0.0.1 (every client process refuses and
  * records any other connection).
  *
  * Environment (all optional): BENCH_TRADES (500000), BENCH_DIFFS (100000), BENCH_REPEAT (3),
  * BENCH_LATENCY_S (12, of which 2 s warm-up), BENCH_BOOK_DIFFS (50000), BENCH_ONLY (comma list
- * of scenarios: trades,depth,latency,books,providers), BENCH_CLIENTS (comma list of clients), BENCH_PROFILE (comma list of clients, or "all":
+ * of scenarios: trades,depth,latency,books,providers,scale), BENCH_CLIENTS (comma list of clients), BENCH_PROFILE (comma list of clients, or "all":
  * CPU profiles into bench/profiles/), BENCH_NODE_ARGS (extra node flags for the clients, e.g.
  * --trace-gc) with BENCH_CLIENT_OUTPUT=1 to see what they print.
  */
@@ -42,7 +43,7 @@ const LATENCY_RATE = 10_000;
 const LATENCY_WARMUP_MS = 2_000;
 const BOOK_DIFFS = env('BENCH_BOOK_DIFFS', 50_000);
 const BOOK_DEPTH = 10;
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'trades,depth,latency,books,providers').split(',').map((s) => s.trim()));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'trades,depth,latency,books,providers,scale').split(',').map((s) => s.trim()));
 const ONLY_CLIENTS = new Set((process.env.BENCH_CLIENTS ?? 'ceiling,ccxt,core,node-red,book-ours,book-ccxt,book-map').split(',').map((s) => s.trim()));
 const PROFILE = new Set((process.env.BENCH_PROFILE ?? '').split(',').map((s) => s.trim()).filter(Boolean));
 
@@ -69,6 +70,7 @@ interface Results {
   latency: Record<string, ClientResult>;
   books: Record<string, ClientResult[]>;
   providers: Record<string, ProviderBenchResult>;
+  scale?: ProviderBenchResult;
   summary?: Record<string, unknown>;
   problems: string[];
 }
@@ -161,6 +163,12 @@ async function main(): Promise<void> {
     }
     const sums = new Set(Object.values(results.books).flatMap((runs) => runs.map((r) => r.notes?.[0])));
     if (sums.size > 1) results.problems.push(`book contenders read different books: ${[...sums].join(' / ')}`);
+  }
+  if (ONLY.has('scale')) {
+    console.log('\nscale (bench/scale.ts), each step in its own process, against the first step of its series:');
+    const result = await runProviderBench(path.join(REPO_ROOT, 'dist', 'bench', 'scale.js'), 900_000);
+    results.scale = result;
+    if (!result.ok) results.problems.push(`scale: ${result.error ?? 'failed'}`);
   }
   if (ONLY.has('providers')) {
     for (const file of providerBenchScripts()) {

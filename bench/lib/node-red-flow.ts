@@ -17,7 +17,7 @@ export interface FlowOptions {
   options?: Record<string, unknown>;
 }
 
-interface NodeRedRuntime {
+export interface NodeRedRuntime {
   init(settings: Record<string, unknown>): void;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -25,14 +25,6 @@ interface NodeRedRuntime {
 
 /** Starts Node-RED with the flow; resolves once the runtime runs it. Removes its user directory on exit. */
 export async function startFlow(options: FlowOptions): Promise<NodeRedRuntime> {
-  const root = path.resolve(__dirname, '..', '..', '..');
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'market-stream-bench-'));
-  process.on('exit', () => fs.rmSync(userDir, { recursive: true, force: true }));
-  fs.mkdirSync(path.join(userDir, 'node_modules', '@market-stream'), { recursive: true });
-  fs.symlinkSync(root, path.join(userDir, 'node_modules', '@market-stream', 'node-red'), 'dir');
-  fs.mkdirSync(path.join(userDir, 'nodes'));
-  fs.writeFileSync(path.join(userDir, 'nodes', 'bench-counter.js'), `module.exports = require(${JSON.stringify(path.join(__dirname, 'counter-node.js'))}).registerCounter;\n`);
-  fs.writeFileSync(path.join(userDir, 'nodes', 'bench-counter.html'), COUNTER_HTML);
   const flow = [
     { id: 'bench-tab', type: 'tab', label: 'bench' },
     { id: 'bench-provider', type: 'market-provider', name: 'Binance (replay)', provider: 'binance', endpoint: `${options.wsBase}/stream`, restEndpoint: options.restBase, feed: '', options: options.options ?? {} },
@@ -52,6 +44,22 @@ export async function startFlow(options: FlowOptions): Promise<NodeRedRuntime> {
     },
     { id: 'bench-count', type: 'bench-counter', z: 'bench-tab', name: 'count', wires: [] },
   ];
+  return startRuntime(flow);
+}
+
+/**
+ * Starts a Node-RED runtime with any flow (our nodes and `bench-counter` available); resolves
+ * once it runs the flow. Removes its user directory on exit.
+ */
+export async function startRuntime(flow: Array<Record<string, unknown>>): Promise<NodeRedRuntime> {
+  const root = path.resolve(__dirname, '..', '..', '..');
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'market-stream-bench-'));
+  process.on('exit', () => fs.rmSync(userDir, { recursive: true, force: true }));
+  fs.mkdirSync(path.join(userDir, 'node_modules', '@market-stream'), { recursive: true });
+  fs.symlinkSync(root, path.join(userDir, 'node_modules', '@market-stream', 'node-red'), 'dir');
+  fs.mkdirSync(path.join(userDir, 'nodes'));
+  fs.writeFileSync(path.join(userDir, 'nodes', 'bench-counter.js'), `module.exports = require(${JSON.stringify(path.join(__dirname, 'counter-node.js'))}).registerCounter;\n`);
+  fs.writeFileSync(path.join(userDir, 'nodes', 'bench-counter.html'), COUNTER_HTML);
   fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flow));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const RED = require('node-red') as NodeRedRuntime;

@@ -25,9 +25,9 @@ export function providerBenchScripts(): string[] {
     .map((name) => path.join(dir, name));
 }
 
-export function runProviderBench(file: string, timeoutMs = 600_000): Promise<ProviderBenchResult> {
+export function runProviderBench(file: string, timeoutMs = 600_000, env: Record<string, string> = {}): Promise<ProviderBenchResult> {
   const guard = path.join(BENCH_DIST, 'lib', 'network-guard.js');
-  const child = spawn(process.execPath, ['--expose-gc', '--require', guard, file], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  const child = spawn(process.execPath, ['--expose-gc', '--require', guard, file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (data: Buffer) => {
